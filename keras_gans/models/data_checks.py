@@ -1,0 +1,136 @@
+"""Checks that refuse bad training input before any work is done.
+
+Each check raises a `ValueError` whose message says what was wrong and how to
+fix it; the models call them from `__init__` and `fit`.
+"""
+
+import keras
+import numpy as np
+
+# Tolerance on the value-range check, as a fraction of the range: data that
+# is a rounding error outside the range is fine, raw 0-255 pixels are not.
+RANGE_TOLERANCE = 1e-3
+
+_ACTIVATION_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+
+
+def output_activation_name(model):
+    """Name of the activation applied last in `model` (None if unknown)."""
+    # Layers without an activation (Reshape, Cropping) keep the range; the
+    # last layer that has one decides it.
+    for layer in reversed(model.layers):
+        activation = getattr(layer, "activation", None)
+        if activation is not None:
+            return getattr(activation, "__name__", str(activation))
+    return None
+
+
+def resolve_data_range(data_range, generator):
+    """Turns the `data_range` argument into `(low, high)` or `None`.
+
+    Args:
+        data_range: `(low, high)`, `"auto"` or `None`.
+        generator: The generator whose output activation `"auto"` reads.
+
+    Returns:
+        A `(low, high)` tuple of floats, or `None` for an unbounded output.
+    """
+    if data_range is None:
+        return None
+    if isinstance(data_range, str):
+        if data_range != "auto":
+            raise ValueError(
+                f"Unknown data_range {data_range!r}: pass 'auto', None or a "
+                "(low, high) tuple."
+            )
+        return _ACTIVATION_RANGES.get(output_activation_name(generator))
+    low, high = (float(v) for v in data_range)
+    if not low < high:
+        raise ValueError(f"data_range must satisfy low < high; received {data_range}.")
+    return (low, high)
+
+
+def check_latent_dim(generator, latent_input, latent_dim):
+    """Raises if the generator's latent input width differs from `latent_dim`."""
+    width = latent_input.shape[-1]
+    if width is not None and int(width) != int(latent_dim):
+        raise ValueError(
+            f"latent_dim={latent_dim} does not match the generator "
+            f"{generator.name!r}, whose latent input has shape "
+            f"{tuple(latent_input.shape)}. Pass latent_dim={width} or rebuild "
+            f"the generator with latent_dim={latent_dim}."
+        )
+
+
+def check_same_shape(what_a, shape_a, what_b, shape_b):
+    """Raises if two per-example shapes (batch axis dropped) differ."""
+    a, b = tuple(shape_a[1:]), tuple(shape_b[1:])
+    if a != b:
+        raise ValueError(
+            f"Shape mismatch: {what_a} has per-example shape {a} but "
+            f"{what_b} has {b}. Build both networks for the same data shape."
+        )
+
+
+def peek_batch(x, y=None):
+    """Returns one batch of `fit`'s input without consuming it, or None.
+
+    NumPy arrays and tensors are returned whole (checking them all is cheap
+    next to training); a `tf.data.Dataset` yields its first element; Python
+    generators cannot be peeked at and are not checked.
+    """
+    import tensorflow as tf
+
+    if x is None:
+        return None
+    if isinstance(x, tf.data.Dataset):
+        for element in x.take(1):
+            return element
+        raise ValueError("The training dataset is empty: it yielded no batch.")
+    if isinstance(x, keras.utils.PyDataset):
+        return x[0]
+    if isinstance(x, (np.ndarray, tf.Tensor)) or hasattr(x, "__array__"):
+        return x if y is None else (x, y)
+    return None
+
+
+def check_samples(samples, sample_shape, value_range):
+    """Checks a batch of training samples against the generator's output.
+
+    Args:
+        samples: Array or tensor of shape `(batch,) + per-example shape`.
+        sample_shape: The generator's output shape (batch axis first).
+        value_range: `(low, high)` or None to skip the range check.
+
+    Raises:
+        ValueError: for a shape mismatch or values outside the range.
+    """
+    array = np.asarray(keras.ops.convert_to_numpy(samples))
+    expected = tuple(sample_shape[1:])
+    got = tuple(array.shape[1:])
+    if got != expected:
+        hint = ""
+        if got + (1,) == expected:
+            hint = " Add the channel axis, e.g. x[..., None]."
+        raise ValueError(
+            f"Training data has per-example shape {got} but the generator "
+            f"outputs {expected}.{hint} Either reshape the data or build the "
+            "networks for this shape."
+        )
+    if value_range is None or array.size == 0:
+        return
+    if not np.issubdtype(array.dtype, np.number):
+        raise ValueError(f"Training data must be numeric; got dtype {array.dtype}.")
+    low, high = value_range
+    lo, hi = float(array.min()), float(array.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError("Training data contains NaN or infinite values.")
+    slack = RANGE_TOLERANCE * (high - low)
+    if lo < low - slack or hi > high + slack:
+        raise ValueError(
+            f"Training data values span [{lo:g}, {hi:g}] but the generator's "
+            f"output covers [{low:g}, {high:g}]. Rescale the data to that range "
+            "(for 0-255 pixels: x / 127.5 - 1 for tanh, x / 255 for sigmoid; "
+            "keras_gans.datasets.load(..., value_range=...) does it), or pass "
+            "data_range= to the model if the generator's range differs."
+        )

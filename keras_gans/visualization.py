@@ -1,0 +1,110 @@
+"""Turning generated samples into pictures: image grids and 2D scatter plots."""
+
+import math
+import os
+
+import numpy as np
+
+
+def to_uint8(images, value_range):
+    """Maps images from `value_range` to uint8 pixels, clipping outliers.
+
+    Args:
+        images: Float array `(..., H, W, C)` in `value_range`.
+        value_range: `(low, high)` of the images.
+
+    Returns:
+        A uint8 array of the same shape.
+    """
+    low, high = value_range
+    scaled = (np.asarray(images, dtype="float32") - low) / (high - low)
+    return np.clip(np.round(scaled * 255.0), 0, 255).astype("uint8")
+
+
+def image_grid(images, value_range=(-1.0, 1.0), rows=None, padding=1):
+    """Tiles a batch of images into one uint8 picture.
+
+    Args:
+        images: Float array `(n, H, W, C)` with C in {1, 3}.
+        value_range: Range of the images' values.
+        rows: Rows of the grid; default the smallest square that fits.
+        padding: Pixels of black border between tiles.
+
+    Returns:
+        A uint8 array `(rows * (H + padding) + padding, cols * ..., C)`.
+    """
+    images = to_uint8(images, value_range)
+    n, height, width, channels = images.shape
+    rows = rows or int(math.ceil(math.sqrt(n)))
+    cols = int(math.ceil(n / rows))
+    grid = np.zeros(
+        (
+            rows * (height + padding) + padding,
+            cols * (width + padding) + padding,
+            channels,
+        ),
+        dtype="uint8",
+    )
+    for index in range(n):
+        r, c = divmod(index, cols)
+        top = padding + r * (height + padding)
+        left = padding + c * (width + padding)
+        grid[top : top + height, left : left + width] = images[index]
+    return grid
+
+
+def atomic_write(path, write):
+    """Calls `write(tmp_path)` then renames onto `path`, so readers never see
+    half a file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    base, ext = os.path.splitext(os.path.basename(path))
+    tmp = os.path.join(directory, f".{base}.tmp{os.getpid()}{ext}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def save_image_grid(path, images, value_range=(-1.0, 1.0), rows=None):
+    """Writes `image_grid(images)` as a PNG (atomically) and returns the grid."""
+    from PIL import Image
+
+    grid = image_grid(images, value_range, rows)
+    picture = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
+    atomic_write(path, lambda tmp: picture.save(tmp, format="PNG"))
+    return grid
+
+
+def save_scatter(path, points, reference=None, title=None, limit=None):
+    """Writes a scatter plot of 2D samples (over optional reference points).
+
+    Args:
+        path: PNG path.
+        points: Array `(n, 2)` of generated samples.
+        reference: Optional `(m, 2)` array drawn underneath (e.g. mode centres).
+        title: Plot title.
+        limit: Half-width of the square axes; default fits the points.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    points = np.asarray(points)
+    figure, axes = plt.subplots(figsize=(4, 4), dpi=100)
+    if reference is not None:
+        reference = np.asarray(reference)
+        axes.scatter(reference[:, 0], reference[:, 1], s=40, c="tab:red", marker="x")
+    axes.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, c="tab:blue")
+    if limit is not None:
+        axes.set_xlim(-limit, limit)
+        axes.set_ylim(-limit, limit)
+    axes.set_aspect("equal")
+    if title:
+        axes.set_title(title)
+    figure.tight_layout()
+    atomic_write(path, lambda tmp: figure.savefig(tmp, format="png"))
+    plt.close(figure)
