@@ -1,0 +1,144 @@
+"""The 2D Gaussian mixtures of the mode-collapse protocol (BENCHMARKS.md Tier A).
+
+Data as in VEEGAN (Srivastava et al., 2017, https://arxiv.org/abs/1705.07761)
+and GDPP (Elfeki et al., 2019, https://arxiv.org/abs/1812.00068):
+
+- `"ring"`: 8 Gaussians with means on the unit circle at angles
+  `2 * pi * k / 8`, k = 0..7, standard deviation 0.01.
+- `"grid"`: 25 Gaussians with means `{-4, -2, 0, 2, 4}^2`, standard
+  deviation 0.05.
+
+Each sample picks a component uniformly at random; its label is the index of
+that component in `ring_centers()` / `grid_centers()`, so conditional models
+can use it and evaluation can compare against it.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+RING_STD = 0.01
+GRID_STD = 0.05
+MIXTURE_NAMES = ("ring", "grid")
+# Large enough that an epoch is many steps at the protocol's batch of 512, and
+# small enough (1.6 MB) to build in memory instantly.
+DEFAULT_NUM_EXAMPLES = 100_000
+# Distinct random streams for the splits, so "test" points are not "train".
+_SPLIT_STREAMS = {"train": 0, "test": 1}
+
+
+def ring_centers():
+    """Means of the ring mixture.
+
+    Returns:
+        float32 array of shape `(8, 2)`: `(cos a_k, sin a_k)` with
+        `a_k = 2 * pi * k / 8`. The angles exclude 2 * pi, which would
+        duplicate the first mode (a known bug of `linspace` with its
+        default endpoint).
+    """
+    angles = 2.0 * np.pi * np.arange(8) / 8
+    return np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+
+
+def grid_centers():
+    """Means of the grid mixture.
+
+    Returns:
+        float32 array of shape `(25, 2)`, all pairs of `{-4, -2, 0, 2, 4}`
+        in row-major order: `(-4, -4), (-4, -2), ..., (4, 4)`.
+    """
+    values = np.arange(-4.0, 5.0, 2.0)
+    xs, ys = np.meshgrid(values, values, indexing="ij")
+    return np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float32)
+
+
+def mixture_spec(name):
+    """Means and standard deviation of a named mixture.
+
+    Args:
+        name: `"ring"` or `"grid"`.
+
+    Returns:
+        `(centers, std)`: a fresh float32 array `(num_modes, 2)` and a float.
+    """
+    if name == "ring":
+        return ring_centers(), RING_STD
+    if name == "grid":
+        return grid_centers(), GRID_STD
+    raise ValueError(
+        f"Unknown mixture {name!r}. Valid names: "
+        f"{', '.join(repr(n) for n in MIXTURE_NAMES)}."
+    )
+
+
+def sample_mixture(name, num_examples=DEFAULT_NUM_EXAMPLES, seed=0, split="train"):
+    """Draws points from a named mixture with NumPy.
+
+    Args:
+        name: `"ring"` or `"grid"`.
+        num_examples: number of points.
+        seed: int; the same seed and split always give the same points.
+        split: `"train"` or `"test"`; the two splits use independent random
+            streams of the same seed.
+
+    Returns:
+        `(points, labels)`: float32 `(num_examples, 2)` and int32
+        `(num_examples,)` component indices.
+    """
+    centers, std = mixture_spec(name)
+    if split not in _SPLIT_STREAMS:
+        raise ValueError(
+            f"Invalid `split`={split!r}. Valid options: 'train', 'test'."
+        )
+    if isinstance(num_examples, bool) or not isinstance(num_examples, int) or (
+        num_examples < 1
+    ):
+        raise ValueError(
+            f"`num_examples` must be a positive integer. Received: {num_examples!r}."
+        )
+    rng = np.random.default_rng([seed, _SPLIT_STREAMS[split]])
+    labels = rng.integers(0, len(centers), size=num_examples)
+    noise = rng.normal(0.0, std, size=(num_examples, 2))
+    points = centers[labels] + noise
+    return points.astype(np.float32), labels.astype(np.int32)
+
+
+def load_mixture(
+    name,
+    split="train",
+    batch_size=64,
+    with_labels=False,
+    shuffle=True,
+    seed=0,
+    num_examples=None,
+    drop_remainder=True,
+):
+    """A batched `tf.data.Dataset` of mixture points.
+
+    Points are returned as generated: a mixture has no pixel range, so the
+    `value_range` of `keras_gans.datasets.load` does not rescale it (the
+    generator should use a linear output).
+
+    Args:
+        name: `"ring"` or `"grid"`.
+        split: `"train"` or `"test"` (independent draws).
+        batch_size: points per batch.
+        with_labels: if True, yield `(points, labels)` with int32 labels.
+        shuffle: reshuffle the points every epoch (seeded).
+        seed: seed of the points and of the shuffle order.
+        num_examples: number of points, `DEFAULT_NUM_EXAMPLES` (100,000)
+            when None.
+        drop_remainder: drop the last incomplete batch.
+
+    Returns:
+        A prefetched `tf.data.Dataset` of float32 `(batch, 2)` points, or of
+        `(points, labels)` pairs.
+    """
+    if num_examples is None:
+        num_examples = DEFAULT_NUM_EXAMPLES
+    points, labels = sample_mixture(name, num_examples, seed=seed, split=split)
+    data = (points, labels) if with_labels else points
+    ds = tf.data.Dataset.from_tensor_slices(data)
+    if shuffle:
+        ds = ds.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    return ds.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,195 @@
+"""Argument checks and small layer factories shared by the network builders.
+
+Every builder validates its arguments here so that a typo in a flagfile fails
+at construction time with a message naming the valid choices, instead of deep
+inside Keras with a shape or lookup error.
+"""
+
+import math
+
+import keras
+
+# LeakyReLU slope used by DCGAN (Radford et al., 2016) and most GAN code since.
+LEAKY_RELU_SLOPE = 0.2
+
+CONV_ACTIVATIONS = ("relu", "leaky_relu")
+DENSE_ACTIVATIONS = ("relu", "leaky_relu", "tanh")
+IMAGE_OUTPUT_ACTIVATIONS = ("tanh", "sigmoid")
+VECTOR_OUTPUT_ACTIVATIONS = (None, "tanh", "sigmoid")
+
+# Square image sides the convolutional builders support, mapped to
+# (side of the first feature map, number of stride-2 resamplings).
+_POWER_OF_TWO_SIDES = (8, 16, 32, 64)
+
+
+def check_choice(argument, value, choices):
+    """Raises a `ValueError` unless `value` is one of `choices`.
+
+    Args:
+        argument: name of the argument, used in the message.
+        value: the value passed by the caller.
+        choices: tuple of accepted values.
+
+    Returns:
+        `value`, unchanged.
+    """
+    if value not in choices:
+        raise ValueError(
+            f"Invalid `{argument}`={value!r}. Valid options: "
+            f"{', '.join(repr(c) for c in choices)}."
+        )
+    return value
+
+
+def check_positive_int(argument, value):
+    """Raises a `ValueError` unless `value` is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(
+            f"`{argument}` must be a positive integer. Received: {value!r}."
+        )
+    return value
+
+
+def check_depth(argument, value):
+    """Checks a depth argument; `None` means 0 (no extra layers).
+
+    Returns:
+        The depth as an int >= 0.
+    """
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(
+            f"`{argument}` must be None or an integer >= 0. Received: {value!r}."
+        )
+    return value
+
+
+def check_rate(argument, value):
+    """Raises a `ValueError` unless `0 <= value < 1` (a dropout rate)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(
+            f"`{argument}` must be a float in [0, 1). Received: {value!r}."
+        )
+    if not 0.0 <= value < 1.0:
+        raise ValueError(
+            f"`{argument}` must be in [0, 1). Received: {value!r}."
+        )
+    return float(value)
+
+
+def check_image_shape(image_shape):
+    """Validates a square image shape and plans its resampling path.
+
+    Args:
+        image_shape: `(height, width, channels)`; height == width and the side
+            is 28 or a power of two from 8 to 64.
+
+    Returns:
+        `(side, channels, start_side, num_resamplings)`: a 28-pixel image
+        starts from a 7x7 feature map and is resampled twice; a power-of-two
+        image starts from 4x4 and is resampled `log2(side / 4)` times.
+    """
+    message = (
+        "`image_shape` must be (side, side, channels) with side 28 or one of "
+        f"{', '.join(str(s) for s in _POWER_OF_TWO_SIDES)} and channels >= 1 "
+        f"(1 for grayscale, 3 for RGB). Received: {image_shape!r}."
+    )
+    try:
+        height, width, channels = (int(d) for d in image_shape)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if height != width or channels < 1:
+        raise ValueError(message)
+    if height == 28:
+        return height, channels, 7, 2
+    if height in _POWER_OF_TWO_SIDES:
+        return height, channels, 4, int(math.log2(height // 4))
+    raise ValueError(message)
+
+
+def activation_layer(activation, name):
+    """Returns a fresh stock Keras layer for a hidden activation name.
+
+    Stock layers only, so that models built from them save to `.keras` and
+    reload without custom objects.
+
+    Args:
+        activation: one of `"relu"`, `"leaky_relu"` (slope 0.2) or `"tanh"`.
+        name: layer name.
+
+    Returns:
+        A `keras.layers.Layer`.
+    """
+    if activation == "relu":
+        return keras.layers.ReLU(name=name)
+    if activation == "leaky_relu":
+        return keras.layers.LeakyReLU(negative_slope=LEAKY_RELU_SLOPE, name=name)
+    if activation == "tanh":
+        return keras.layers.Activation("tanh", name=name)
+    raise ValueError(
+        f"Invalid activation {activation!r}. Valid options: "
+        f"{', '.join(repr(a) for a in DENSE_ACTIVATIONS)}."
+    )
+
+
+def float32_output(activation, name):
+    """Final activation computed in float32.
+
+    Under a mixed-precision policy the hidden layers run in float16/bfloat16;
+    the output is cast back so that losses, samples and metrics see float32.
+
+    Args:
+        activation: `None` (identity), `"tanh"` or `"sigmoid"`.
+        name: layer name.
+
+    Returns:
+        A `keras.layers.Activation` with `dtype="float32"`.
+    """
+    return keras.layers.Activation(
+        activation or "linear", dtype="float32", name=name
+    )
+
+
+def check_initializer(kernel_initializer):
+    """Fails early, with the argument's name, on an unknown initializer.
+
+    Returns:
+        `kernel_initializer`, unchanged, so each layer still resolves its own
+        instance (a shared instance would be shared state across layers).
+    """
+    try:
+        keras.initializers.get(kernel_initializer)
+    except (ValueError, TypeError) as err:
+        raise ValueError(
+            f"Invalid `kernel_initializer`={kernel_initializer!r}: pass a "
+            "Keras initializer name such as 'glorot_normal' (the default) or "
+            f"'he_normal', or a `keras.initializers.Initializer`. ({err})"
+        ) from None
+    return kernel_initializer
+
+
+def normalize_activate(x, prefix, *, batch_norm, activation, dropout):
+    """Applies the optional batch norm, the activation and optional dropout.
+
+    This is the tail every hidden layer of the builders shares, in the order
+    of the DCGAN paper: normalise the pre-activation, apply the nonlinearity,
+    then drop units (dropout used as noise, TRICKS 2.1).
+
+    Args:
+        x: the pre-activation tensor (output of a Dense or convolution layer).
+        prefix: layer-name prefix, e.g. `"up_1"` gives `"up_1_bn"`,
+            `"up_1_act"`, `"up_1_dropout"`.
+        batch_norm: whether to insert `BatchNormalization`.
+        activation: hidden activation name (see `activation_layer`).
+        dropout: dropout rate; 0 adds no layer.
+
+    Returns:
+        The output tensor.
+    """
+    if batch_norm:
+        x = keras.layers.BatchNormalization(name=f"{prefix}_bn")(x)
+    x = activation_layer(activation, name=f"{prefix}_act")(x)
+    if dropout > 0.0:
+        x = keras.layers.Dropout(dropout, name=f"{prefix}_dropout")(x)
+    return x

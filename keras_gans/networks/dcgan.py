@@ -1,0 +1,326 @@
+"""DCGAN generator and discriminator builders.
+
+Radford, Metz and Chintala, "Unsupervised Representation Learning with Deep
+Convolutional Generative Adversarial Networks", ICLR 2016
+(https://arxiv.org/abs/1511.06434): strided (transposed) convolutions instead
+of pooling, batch norm in both networks except G's output and D's input
+layer, ReLU in G and LeakyReLU(0.2) in D, tanh output.
+"""
+
+import keras
+
+from keras_gans.networks import common
+
+
+def dcgan_generator(
+    latent_dim,
+    image_shape,
+    *,
+    filters=64,
+    depth=None,
+    activation="relu",
+    dropout=0.0,
+    batch_norm=True,
+    kernel_initializer="glorot_normal",
+    output_activation="tanh",
+    kernel_size=4,
+    dense_units=None,
+    name="generator",
+):
+    """Builds a DCGAN generator mapping latent vectors to images.
+
+    Layout for `image_shape=(64, 64, 3)` and `filters=64` (the DCGAN paper's
+    network): `Dense` projection to 4x4x512, then stride-2 transposed
+    convolutions to 8x8x256, 16x16x128, 32x32x64 and 64x64x3. In general a
+    power-of-two side `s` starts from 4x4 with `filters * 2**(n - 1)` channels
+    and is upsampled `n = log2(s / 4)` times, halving the channels each time;
+    side 28 starts from 7x7x(2 * filters) and is upsampled twice
+    (7 -> 14 -> 28). Every hidden layer is followed by optional batch norm,
+    the activation and optional dropout; the last layer has no batch norm.
+
+    Args:
+        latent_dim: int, size of the latent vector `z`.
+        image_shape: `(side, side, channels)`; side 28 or 8, 16, 32, 64.
+        filters: int, channels of the last hidden feature map; earlier maps
+            have `filters` times a power of two.
+        depth: `None` or int >= 0, the number of extra layers (TRICKS 3.1,
+            "more generator layers"). Each extra layer is a stride-1 3x3
+            convolution block (conv, optional batch norm, activation, optional
+            dropout) with as many channels as the starting feature map,
+            inserted at the starting resolution (4x4 or 7x7) right after the
+            projection, where it adds depth at the lowest compute cost. `None`
+            and 0 give the plain DCGAN network.
+        activation: hidden activation, `"relu"` (DCGAN) or `"leaky_relu"`
+            (slope 0.2), TRICKS 2.2.
+        dropout: dropout rate after every hidden activation (TRICKS 2.1);
+            0 adds no `Dropout` layer.
+        batch_norm: whether hidden layers use `BatchNormalization`.
+        kernel_initializer: initializer of every kernel; Glorot (Xavier)
+            normal by default (TRICKS 1.6).
+        output_activation: `"tanh"` for data in (-1, 1) or `"sigmoid"` for
+            data in (0, 1) (TRICKS 1.1). Computed in float32 so that a
+            mixed-precision model still returns float32 images.
+        kernel_size: int, kernel size of the stride-2 transposed
+            convolutions. 4 (the default) is divisible by the stride, which
+            avoids the uneven overlap behind checkerboard artefacts.
+        dense_units: `None` or int; if set, a hidden `Dense(dense_units)`
+            block is inserted before the projection (the InfoGAN-style
+            generator of Lucic et al. 2018 uses 1024).
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` mapping `(batch, latent_dim)` float inputs
+        (input name `"latent"`) to `(batch, side, side, channels)` float32
+        images.
+
+    Example:
+
+    >>> g = dcgan_generator(100, (28, 28, 1), filters=32)
+    >>> tuple(g(keras.random.normal((2, 100))).shape)
+    (2, 28, 28, 1)
+    """
+    latent_dim = common.check_positive_int("latent_dim", latent_dim)
+    _, channels, start_side, num_up = common.check_image_shape(image_shape)
+    filters = common.check_positive_int("filters", filters)
+    depth = common.check_depth("depth", depth)
+    common.check_choice("activation", activation, common.CONV_ACTIVATIONS)
+    dropout = common.check_rate("dropout", dropout)
+    common.check_choice(
+        "output_activation", output_activation, common.IMAGE_OUTPUT_ACTIVATIONS
+    )
+    common.check_initializer(kernel_initializer)
+    kernel_size = common.check_positive_int("kernel_size", kernel_size)
+    if dense_units is not None:
+        common.check_positive_int("dense_units", dense_units)
+    tail = dict(batch_norm=batch_norm, activation=activation, dropout=dropout)
+    # A bias right before batch norm is cancelled by its mean subtraction.
+    use_bias = not batch_norm
+
+    latent = keras.Input((latent_dim,), name="latent")
+    x = latent
+    if dense_units is not None:
+        x = keras.layers.Dense(
+            dense_units,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            name="dense",
+        )(x)
+        x = common.normalize_activate(x, "dense", **tail)
+
+    start_filters = filters * 2 ** (num_up - 1)
+    x = keras.layers.Dense(
+        start_side * start_side * start_filters,
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        name="project",
+    )(x)
+    # Reshape before batch norm so statistics are per channel, as for the
+    # convolutions, not per (position, channel) unit.
+    x = keras.layers.Reshape(
+        (start_side, start_side, start_filters), name="project_reshape"
+    )(x)
+    x = common.normalize_activate(x, "project", **tail)
+
+    for i in range(1, depth + 1):
+        x = keras.layers.Conv2D(
+            start_filters,
+            3,
+            padding="same",
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            name=f"extra_{i}_conv",
+        )(x)
+        x = common.normalize_activate(x, f"extra_{i}", **tail)
+
+    for i in range(1, num_up):
+        x = keras.layers.Conv2DTranspose(
+            filters * 2 ** (num_up - 1 - i),
+            kernel_size,
+            strides=2,
+            padding="same",
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            name=f"up_{i}_conv",
+        )(x)
+        x = common.normalize_activate(x, f"up_{i}", **tail)
+
+    x = keras.layers.Conv2DTranspose(
+        channels,
+        kernel_size,
+        strides=2,
+        padding="same",
+        kernel_initializer=kernel_initializer,
+        name="output_conv",
+    )(x)
+    images = common.float32_output(output_activation, name="output")(x)
+    return keras.Model(latent, images, name=name)
+
+
+def dcgan_discriminator(
+    image_shape,
+    *,
+    filters=64,
+    depth=None,
+    activation="leaky_relu",
+    dropout=0.0,
+    batch_norm=True,
+    kernel_initializer="glorot_normal",
+    kernel_size=4,
+    dense_units=None,
+    name="discriminator",
+):
+    """Builds a DCGAN discriminator mapping images to one logit each.
+
+    Layout for `image_shape=(64, 64, 3)` and `filters=64` (the DCGAN paper's
+    network): stride-2 convolutions to 32x32x64, 16x16x128, 8x8x256 and
+    4x4x512, then `Flatten` and `Dense(1)`. In general the image is
+    downsampled to 4x4 (7x7 for side 28), doubling the channels from
+    `filters` at each step. The first convolution has no batch norm (DCGAN
+    paper: normalising the input layer made training unstable).
+
+    The output is a logit (no sigmoid): losses apply the sigmoid themselves,
+    which is numerically safer, and WGAN critics need the raw score. Use
+    `batch_norm=False` for a WGAN-GP critic: batch norm couples examples,
+    which the per-example gradient penalty assumes they are not.
+
+    Args:
+        image_shape: `(side, side, channels)`; side 28 or 8, 16, 32, 64.
+        filters: int, channels of the first convolution.
+        depth: `None` or int >= 0, the number of extra layers. Each is a
+            stride-1 3x3 convolution block (conv, optional batch norm,
+            activation, optional dropout) with the last convolution's
+            channels, inserted at the lowest resolution before `Flatten`.
+            `None` and 0 give the plain DCGAN network.
+        activation: hidden activation, `"leaky_relu"` (DCGAN, slope 0.2) or
+            `"relu"`.
+        dropout: dropout rate after every hidden activation (TRICKS 2.1).
+        batch_norm: whether hidden layers after the first use
+            `BatchNormalization`.
+        kernel_initializer: initializer of every kernel; Glorot (Xavier)
+            normal by default (TRICKS 1.6).
+        kernel_size: int, kernel size of the stride-2 convolutions.
+        dense_units: `None` or int; if set, a hidden `Dense(dense_units)`
+            block (with batch norm when `batch_norm`) is inserted after
+            `Flatten` (the InfoGAN-style discriminator of Lucic et al. 2018
+            uses 1024).
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` mapping `(batch, side, side, channels)`
+        images (input name `"image"`) to float32 logits of shape `(batch, 1)`.
+
+    Example:
+
+    >>> d = dcgan_discriminator((28, 28, 1), filters=32)
+    >>> tuple(d(keras.random.normal((2, 28, 28, 1))).shape)
+    (2, 1)
+    """
+    _, _, _, num_down = common.check_image_shape(image_shape)
+    filters = common.check_positive_int("filters", filters)
+    depth = common.check_depth("depth", depth)
+    common.check_choice("activation", activation, common.CONV_ACTIVATIONS)
+    dropout = common.check_rate("dropout", dropout)
+    common.check_initializer(kernel_initializer)
+    kernel_size = common.check_positive_int("kernel_size", kernel_size)
+    if dense_units is not None:
+        common.check_positive_int("dense_units", dense_units)
+
+    image = keras.Input(tuple(int(d) for d in image_shape), name="image")
+    features = dcgan_discriminator_body(
+        image,
+        num_down=num_down,
+        filters=filters,
+        depth=depth,
+        activation=activation,
+        dropout=dropout,
+        batch_norm=batch_norm,
+        kernel_initializer=kernel_initializer,
+        kernel_size=kernel_size,
+        dense_units=dense_units,
+    )
+    logit = keras.layers.Dense(
+        1, kernel_initializer=kernel_initializer, dtype="float32", name="logit"
+    )(features)
+    return keras.Model(image, logit, name=name)
+
+
+def dcgan_discriminator_body(
+    x,
+    *,
+    num_down,
+    filters,
+    depth,
+    activation,
+    dropout,
+    batch_norm,
+    kernel_initializer,
+    kernel_size,
+    dense_units,
+):
+    """The discriminator's layers from image to flat features, without a head.
+
+    Shared by `dcgan_discriminator` and the multi-head and conditional
+    discriminators, so that they all keep exactly the DCGAN body. Arguments
+    are assumed validated by the caller.
+
+    Args:
+        x: image tensor `(batch, side, side, channels)`.
+        num_down: number of stride-2 convolutions.
+        filters, depth, activation, dropout, batch_norm, kernel_initializer,
+            kernel_size, dense_units: as in `dcgan_discriminator`.
+
+    Returns:
+        The flat feature tensor `(batch, features)`.
+    """
+    for i in range(1, num_down + 1):
+        # DCGAN: no batch norm on the first layer, which sees the raw images.
+        block_batch_norm = batch_norm and i > 1
+        x = keras.layers.Conv2D(
+            filters * 2 ** (i - 1),
+            kernel_size,
+            strides=2,
+            padding="same",
+            use_bias=not block_batch_norm,
+            kernel_initializer=kernel_initializer,
+            name=f"down_{i}_conv",
+        )(x)
+        x = common.normalize_activate(
+            x,
+            f"down_{i}",
+            batch_norm=block_batch_norm,
+            activation=activation,
+            dropout=dropout,
+        )
+    last_filters = filters * 2 ** (num_down - 1)
+    for i in range(1, depth + 1):
+        x = keras.layers.Conv2D(
+            last_filters,
+            3,
+            padding="same",
+            use_bias=not batch_norm,
+            kernel_initializer=kernel_initializer,
+            name=f"extra_{i}_conv",
+        )(x)
+        x = common.normalize_activate(
+            x,
+            f"extra_{i}",
+            batch_norm=batch_norm,
+            activation=activation,
+            dropout=dropout,
+        )
+    x = keras.layers.Flatten(name="flatten")(x)
+    if dense_units is not None:
+        x = keras.layers.Dense(
+            dense_units,
+            use_bias=not batch_norm,
+            kernel_initializer=kernel_initializer,
+            name="dense",
+        )(x)
+        x = common.normalize_activate(
+            x,
+            "dense",
+            batch_norm=batch_norm,
+            activation=activation,
+            dropout=dropout,
+        )
+    return x
