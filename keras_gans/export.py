@@ -30,7 +30,7 @@ def export_generator(model, path, verbose=False):
     The artifact loads with plain TensorFlow, e.g.
     `tf.saved_model.load(path).signatures["serving_default"](latents=z)`, or
     `saved_model_cli run --dir path --tag_set serve
-    --signature_def serving_default --input_exprs 'latents=np.zeros((1, 64))'`.
+    --signature_def serving_default --input_exprs 'latents=[[0.0, ...]]'` (one row of latent_dim floats).
 
     Args:
         model: A trained `keras_gans.GAN` (or subclass).

@@ -71,6 +71,8 @@ class GAN(keras.Model):
       `callbacks.VariableSchedule` can anneal it (4.5).
 
     Logs (per-epoch means): `d_loss` (D's loss, real term + fake term),
+    `loss` (`d_loss + g_loss`, for stock callbacks that watch `loss`, such as
+    `keras.callbacks.TerminateOnNaN`; it says nothing about sample quality),
     `g_loss`, `p_real` and `p_fake` (D's mean probability that real and
     generated samples are real; 0.5/0.5 is the equilibrium), plus
     `d_grad_norm`/`g_grad_norm` when `log_gradient_norms=True`.
@@ -221,7 +223,7 @@ class GAN(keras.Model):
 
     def build_trackers(self):
         """Returns the `keras.metrics.Mean` trackers logged each epoch."""
-        names = ["d_loss", "g_loss", "p_real", "p_fake"]
+        names = ["loss", "d_loss", "g_loss", "p_real", "p_fake"]
         if self.log_gradient_norms:
             names += ["d_grad_norm", "g_grad_norm"]
         return {name: keras.metrics.Mean(name=name) for name in names}
@@ -513,6 +515,9 @@ class GAN(keras.Model):
             logs.update(self.discriminator_step(real_batch))
         for _ in range(self.g_steps):
             logs.update(self.generator_step(batch_size, real_batch))
+        # A combined `loss` is what stock callbacks such as TerminateOnNaN
+        # watch; it is a health signal, not a measure of sample quality.
+        logs["loss"] = logs["d_loss"] + logs["g_loss"]
         for name, value in logs.items():
             if name in self._trackers:
                 self._trackers[name].update_state(value)
