@@ -1,0 +1,155 @@
+"""Config round trips, `.keras` save/load, exact resume, BackupAndRestore."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_gans
+
+NON_DEFAULT_ARGS = dict(
+    loss="minimax",
+    latent_distribution="uniform",
+    d_steps=2,
+    g_steps=3,
+    separate_batches=True,
+    real_label=0.9,
+    fake_label=0.1,
+    label_noise=0.05,
+    label_flip=0.02,
+    instance_noise=0.3,
+    data_range=(-2.0, 2.0),
+    log_gradient_norms=True,
+    seed=7,
+)
+
+
+def test_config_round_trip_covers_every_argument(tiny_mlp_pair):
+    gan = keras_gans.GAN(*tiny_mlp_pair(), latent_dim=4, name="my_gan", **NON_DEFAULT_ARGS)
+    config = gan.get_config()
+    clone = keras_gans.GAN.from_config(config)
+    for key, value in NON_DEFAULT_ARGS.items():
+        assert config[key] == (list(value) if isinstance(value, tuple) else value)
+        restored = getattr(clone, "initial_instance_noise" if key == "instance_noise" else key)
+        assert restored == value, key
+    assert clone.name == "my_gan" and clone.latent_dim == 4
+    assert float(clone.instance_noise) == pytest.approx(0.3)
+    assert clone.generator.get_config()["layers"] == gan.generator.get_config()["layers"]
+
+
+def _train_setup(tiny_mlp_pair, **kwargs):
+    keras.utils.set_random_seed(1)
+    gan = keras_gans.GAN(*tiny_mlp_pair(), latent_dim=4, seed=3, **kwargs)
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+        g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+    )
+    return gan
+
+
+def _fit(gan, data, epochs, initial_epoch=0, callbacks=None):
+    gan.fit(
+        data,
+        batch_size=64,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        shuffle=False,
+        verbose=0,
+        callbacks=callbacks,
+    )
+
+
+def test_save_load_restores_weights_optimizers_and_seeds(tiny_mlp_pair, ring_data, tmp_path):
+    gan = _train_setup(tiny_mlp_pair, instance_noise=0.2, label_noise=0.1)
+    _fit(gan, ring_data[:256], epochs=2)
+    gan.instance_noise.assign(0.05)
+    path = str(tmp_path / "gan.keras")
+    gan.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded) is keras_gans.GAN
+    for a, b in zip(gan.generator.weights + gan.discriminator.weights,
+                    loaded.generator.weights + loaded.discriminator.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    for name in ("d_optimizer", "g_optimizer"):
+        original, restored = getattr(gan, name), getattr(loaded, name)
+        assert int(restored.iterations) == int(original.iterations) == 8
+        assert len(restored.variables) == len(original.variables) > 1
+        for a, b in zip(original.variables, restored.variables):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_array_equal(gan.seed_generator.state.numpy(), loaded.seed_generator.state.numpy())
+    assert float(loaded.instance_noise) == pytest.approx(0.05)
+    assert loaded.label_noise == 0.1
+    # The restored random streams draw the same numbers.
+    np.testing.assert_array_equal(gan.sample_latents(5).numpy(), loaded.sample_latents(5).numpy())
+
+
+@pytest.mark.parametrize("tricks", [{}, dict(instance_noise=0.1, label_flip=0.1, d_steps=2)])
+def test_resume_matches_uninterrupted_training(tiny_mlp_pair, ring_data, tmp_path, tricks):
+    tf.config.experimental.enable_op_determinism()
+    data = ring_data[:256]
+    straight = _train_setup(tiny_mlp_pair, **tricks)
+    _fit(straight, data, epochs=3)
+
+    interrupted = _train_setup(tiny_mlp_pair, **tricks)
+    _fit(interrupted, data, epochs=2)
+    path = str(tmp_path / "checkpoint.keras")
+    interrupted.save(path)
+    del interrupted
+    resumed = keras.models.load_model(path)
+    _fit(resumed, data, epochs=3, initial_epoch=2)
+
+    assert int(resumed.g_optimizer.iterations) == 12
+    for a, b in zip(straight.weights, resumed.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
+    # A fresh, unsaved model trained for one epoch is far from both.
+    assert not np.allclose(straight.generator.weights[0].numpy(),
+                           _train_setup(tiny_mlp_pair, **tricks).generator.weights[0].numpy())
+
+
+class _Interrupt(keras.callbacks.Callback):
+    def __init__(self, at_epoch):
+        super().__init__()
+        self.at_epoch = at_epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.at_epoch:
+            raise KeyboardInterrupt("simulated preemption")
+
+
+def test_backup_and_restore_resumes_where_it_stopped(tiny_mlp_pair, ring_data, tmp_path):
+    tf.config.experimental.enable_op_determinism()
+    data = ring_data[:256]
+    straight = _train_setup(tiny_mlp_pair)
+    _fit(straight, data, epochs=3)
+
+    backup_dir = str(tmp_path / "backup")
+    first = _train_setup(tiny_mlp_pair)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(first, data, epochs=3, callbacks=[
+            keras.callbacks.BackupAndRestore(backup_dir, delete_checkpoint=False),
+            _Interrupt(at_epoch=2)])
+    assert int(first.g_optimizer.iterations) == 8
+
+    second = _train_setup(tiny_mlp_pair)
+    epochs_run = []
+    record = keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, l: epochs_run.append(e))
+    _fit(second, data, epochs=3, callbacks=[keras.callbacks.BackupAndRestore(backup_dir), record])
+    assert epochs_run == [2]
+    assert int(second.g_optimizer.iterations) == 12
+    for a, b in zip(straight.weights, second.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_generate_is_seeded_and_does_not_touch_the_training_stream(tiny_mlp_pair):
+    gan = keras_gans.GAN(*tiny_mlp_pair(output_activation="tanh"), latent_dim=4, seed=0)
+    state = gan.seed_generator.state.numpy().copy()
+    a, b = gan.generate(10, seed=5), gan.generate(10, seed=5)
+    c, d = gan.generate(10), gan.generate(10)
+    assert a.shape == (10, 2) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(c, d)
+    assert np.all(np.abs(np.concatenate([a, c, d])) <= 1.0)
+    np.testing.assert_array_equal(gan.seed_generator.state.numpy(), state)
+    assert gan.generate(600, batch_size=256).shape == (600, 2)
+    with pytest.raises(TypeError, match="labels"):
+        gan.generate(4, labels=[0, 1, 2, 3])
