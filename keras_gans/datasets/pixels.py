@@ -1,6 +1,7 @@
 """Argument checks and the pixel scaling shared by the image pipelines."""
 
 import math
+import numbers
 
 import tensorflow as tf
 
@@ -45,11 +46,12 @@ def check_optional_positive_int(argument, value):
     """Raises a `ValueError` unless `value` is None or an integer >= 1."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    # numbers.Integral also admits NumPy integers.
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(
             f"`{argument}` must be None or a positive integer. Received: {value!r}."
         )
-    return value
+    return int(value)
 
 
 def scale_pixels(images, value_range):

@@ -13,6 +13,8 @@ that component in `ring_centers()` / `grid_centers()`, so conditional models
 can use it and evaluation can compare against it.
 """
 
+import numbers
+
 import numpy as np
 import tensorflow as tf
 
@@ -89,8 +91,10 @@ def sample_mixture(name, num_examples=DEFAULT_NUM_EXAMPLES, seed=0, split="train
         raise ValueError(
             f"Invalid `split`={split!r}. Valid options: 'train', 'test'."
         )
-    if isinstance(num_examples, bool) or not isinstance(num_examples, int) or (
-        num_examples < 1
+    if (
+        isinstance(num_examples, bool)
+        or not isinstance(num_examples, numbers.Integral)
+        or num_examples < 1
     ):
         raise ValueError(
             f"`num_examples` must be a positive integer. Received: {num_examples!r}."

@@ -6,7 +6,15 @@ arguments (`activation`, `dropout`, `batch_norm`, `depth`,
 so the models save to `.keras` and reload without custom objects.
 """
 
+from keras_gans.networks.autoencoder import autoencoder_generator
+from keras_gans.networks.conditional import conditional_discriminator
+from keras_gans.networks.conditional import conditional_generator
+from keras_gans.networks.conditional import conditional_mlp_discriminator
+from keras_gans.networks.conditional import conditional_mlp_generator
 from keras_gans.networks.dcgan import dcgan_discriminator
 from keras_gans.networks.dcgan import dcgan_generator
+from keras_gans.networks.encoder import dcgan_encoder
+from keras_gans.networks.encoder import mlp_encoder
+from keras_gans.networks.heads import discriminator_with_heads
 from keras_gans.networks.mlp import mlp_discriminator
 from keras_gans.networks.mlp import mlp_generator

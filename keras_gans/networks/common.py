@@ -6,6 +6,7 @@ inside Keras with a shape or lookup error.
 """
 
 import math
+import numbers
 
 import keras
 
@@ -43,11 +44,12 @@ def check_choice(argument, value, choices):
 
 def check_positive_int(argument, value):
     """Raises a `ValueError` unless `value` is an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    # numbers.Integral also admits NumPy integers (e.g. from np.prod).
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(
             f"`{argument}` must be a positive integer. Received: {value!r}."
         )
-    return value
+    return int(value)
 
 
 def check_depth(argument, value):
@@ -58,16 +60,16 @@ def check_depth(argument, value):
     """
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ValueError(
             f"`{argument}` must be None or an integer >= 0. Received: {value!r}."
         )
-    return value
+    return int(value)
 
 
 def check_rate(argument, value):
     """Raises a `ValueError` unless `0 <= value < 1` (a dropout rate)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(
             f"`{argument}` must be a float in [0, 1). Received: {value!r}."
         )

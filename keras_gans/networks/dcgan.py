@@ -80,6 +80,49 @@ def dcgan_generator(
     (2, 28, 28, 1)
     """
     latent_dim = common.check_positive_int("latent_dim", latent_dim)
+    latent = keras.Input((latent_dim,), name="latent")
+    images = dcgan_upsampling_stack(
+        latent,
+        image_shape,
+        filters=filters,
+        depth=depth,
+        activation=activation,
+        dropout=dropout,
+        batch_norm=batch_norm,
+        kernel_initializer=kernel_initializer,
+        output_activation=output_activation,
+        kernel_size=kernel_size,
+        dense_units=dense_units,
+    )
+    return keras.Model(latent, images, name=name)
+
+
+def dcgan_upsampling_stack(
+    x,
+    image_shape,
+    *,
+    filters=64,
+    depth=None,
+    activation="relu",
+    dropout=0.0,
+    batch_norm=True,
+    kernel_initializer="glorot_normal",
+    output_activation="tanh",
+    kernel_size=4,
+    dense_units=None,
+):
+    """Validates the arguments and applies the generator's layers to `x`.
+
+    The layers of `dcgan_generator` from its flat input to the images, for
+    builders that put something before them (a label embedding, a bottleneck
+    path). Arguments are as in `dcgan_generator`.
+
+    Args:
+        x: flat input tensor `(batch, features)`.
+
+    Returns:
+        The float32 image tensor `(batch, side, side, channels)`.
+    """
     _, channels, start_side, num_up = common.check_image_shape(image_shape)
     filters = common.check_positive_int("filters", filters)
     depth = common.check_depth("depth", depth)
@@ -96,8 +139,6 @@ def dcgan_generator(
     # A bias right before batch norm is cancelled by its mean subtraction.
     use_bias = not batch_norm
 
-    latent = keras.Input((latent_dim,), name="latent")
-    x = latent
     if dense_units is not None:
         x = keras.layers.Dense(
             dense_units,
@@ -152,8 +193,7 @@ def dcgan_generator(
         kernel_initializer=kernel_initializer,
         name="output_conv",
     )(x)
-    images = common.float32_output(output_activation, name="output")(x)
-    return keras.Model(latent, images, name=name)
+    return common.float32_output(output_activation, name="output")(x)
 
 
 def dcgan_discriminator(
@@ -215,20 +255,10 @@ def dcgan_discriminator(
     >>> tuple(d(keras.random.normal((2, 28, 28, 1))).shape)
     (2, 1)
     """
-    _, _, _, num_down = common.check_image_shape(image_shape)
-    filters = common.check_positive_int("filters", filters)
-    depth = common.check_depth("depth", depth)
-    common.check_choice("activation", activation, common.CONV_ACTIVATIONS)
-    dropout = common.check_rate("dropout", dropout)
-    common.check_initializer(kernel_initializer)
-    kernel_size = common.check_positive_int("kernel_size", kernel_size)
-    if dense_units is not None:
-        common.check_positive_int("dense_units", dense_units)
-
-    image = keras.Input(tuple(int(d) for d in image_shape), name="image")
-    features = dcgan_discriminator_body(
+    side, channels, _, _ = common.check_image_shape(image_shape)
+    image = keras.Input((side, side, channels), name="image")
+    features = dcgan_downsampling_stack(
         image,
-        num_down=num_down,
         filters=filters,
         depth=depth,
         activation=activation,
@@ -244,34 +274,42 @@ def dcgan_discriminator(
     return keras.Model(image, logit, name=name)
 
 
-def dcgan_discriminator_body(
+def dcgan_downsampling_stack(
     x,
     *,
-    num_down,
-    filters,
-    depth,
-    activation,
-    dropout,
-    batch_norm,
-    kernel_initializer,
-    kernel_size,
-    dense_units,
+    filters=64,
+    depth=None,
+    activation="leaky_relu",
+    dropout=0.0,
+    batch_norm=True,
+    kernel_initializer="glorot_normal",
+    kernel_size=4,
+    dense_units=None,
 ):
-    """The discriminator's layers from image to flat features, without a head.
+    """Validates the arguments and applies the discriminator's body to `x`.
 
-    Shared by `dcgan_discriminator` and the multi-head and conditional
-    discriminators, so that they all keep exactly the DCGAN body. Arguments
-    are assumed validated by the caller.
+    The layers of `dcgan_discriminator` from the images to the flat features,
+    without the logit, shared by the conditional and multi-head
+    discriminators and the encoders so that they all keep the DCGAN body.
+    The number of stride-2 convolutions follows from `x`'s side. Arguments
+    are as in `dcgan_discriminator`.
 
     Args:
         x: image tensor `(batch, side, side, channels)`.
-        num_down: number of stride-2 convolutions.
-        filters, depth, activation, dropout, batch_norm, kernel_initializer,
-            kernel_size, dense_units: as in `dcgan_discriminator`.
 
     Returns:
         The flat feature tensor `(batch, features)`.
     """
+    _, _, _, num_down = common.check_image_shape(tuple(x.shape[1:]))
+    filters = common.check_positive_int("filters", filters)
+    depth = common.check_depth("depth", depth)
+    common.check_choice("activation", activation, common.CONV_ACTIVATIONS)
+    dropout = common.check_rate("dropout", dropout)
+    common.check_initializer(kernel_initializer)
+    kernel_size = common.check_positive_int("kernel_size", kernel_size)
+    if dense_units is not None:
+        common.check_positive_int("dense_units", dense_units)
+
     for i in range(1, num_down + 1):
         # DCGAN: no batch norm on the first layer, which sees the raw images.
         block_batch_norm = batch_norm and i > 1

@@ -214,3 +214,12 @@ def test_models_round_trip_through_keras_file(tmp_path):
             rtol=1e-5,
             atol=1e-6,
         )
+
+
+def test_numpy_integers_are_accepted():
+    # Sizes computed with NumPy (np.prod, array shapes) must work like ints.
+    g = dcgan_generator(
+        np.int64(8), (np.int64(16), 16, 1), filters=np.int32(4), depth=np.int64(1)
+    )
+    assert tuple(g.output.shape) == (None, 16, 16, 1)
+    assert g.get_layer("extra_1_conv").filters == 8  # 4x4 start: 2 * filters.
