@@ -3,25 +3,12 @@
 import keras
 
 
-def serving_input_signature(model):
-    """The `tf.TensorSpec`s of the generator's serving inputs.
-
-    `GAN` serves float latents `(batch, latent_dim)` named `latents`;
-    conditional variants add e.g. int32 `labels` or float `codes` by
-    overriding `model.serving_input_specs()`.
-    """
-    import tensorflow as tf
-
-    if hasattr(model, "serving_input_specs"):
-        return list(model.serving_input_specs())
-    return [tf.TensorSpec((None, model.latent_dim), tf.float32, name="latents")]
-
-
 def export_generator(model, path, verbose=False):
     """Writes `model`'s generator as a TensorFlow SavedModel.
 
-    The `serving_default` signature maps the generator's inputs (see
-    `serving_input_signature`) to a dict with:
+    The `serving_default` signature maps the model's serving inputs
+    (`model.serving_input_specs()`: float `latents` for `GAN`, plus int32
+    `labels` or float `codes` for the variants that take them) to a dict with:
 
     - `samples`: float32 outputs in the data's value range;
     - `pixels`: uint8 images in [0, 255] (image data with a known value range
@@ -43,12 +30,12 @@ def export_generator(model, path, verbose=False):
     import tensorflow as tf
 
     generator = model.generator
-    specs = serving_input_signature(model)
+    specs = model.serving_input_specs()
     value_range = getattr(model, "value_range", None)
     is_image = len(generator.output_shape) == 4
 
     def serve(*inputs):
-        net_inputs = list(inputs) if len(inputs) > 1 else inputs[0]
+        net_inputs = model.serving_generator_inputs(*inputs)
         samples = tf.cast(generator(net_inputs, training=False), tf.float32)
         outputs = {"samples": samples}
         if is_image and value_range is not None:

@@ -12,6 +12,7 @@ from keras import ops
 from keras_gans import losses as gan_losses
 from keras_gans.callbacks.non_finite_loss import StopOnNonFiniteLoss
 from keras_gans.models import data_checks
+from keras_gans.models.distribution import num_replicas_in_sync
 from keras_gans.models.distribution import scale_loss_for_replicas
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
@@ -370,132 +371,187 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------
     # The pieces of a training step. Subclasses override these, not
-    # `train_step`, where their mathematics differs.
+    # `train_step`, where their mathematics differs. A "batch" is what D
+    # judges: samples for `GAN`, `(samples, labels)` for conditional models;
+    # real and generated batches have the same structure.
     # ------------------------------------------------------------------
     def unpack_batch(self, data):
-        """Returns the real batch the model trains on (images for `GAN`)."""
+        """Returns the real batch the model trains on (samples for `GAN`)."""
         x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         return x
 
-    def batch_size_of(self, real_batch):
-        return ops.shape(real_batch)[0]
+    def batch_size_of(self, batch):
+        """Number of examples in a (real or generated) batch."""
+        return ops.shape(keras.tree.flatten(batch)[0])[0]
 
     def generate_batch(self, batch_size, real_batch=None, training=True):
-        """Generator inputs and outputs for one fake batch.
+        """Generates one fake batch.
+
+        Args:
+            batch_size: Number of examples.
+            real_batch: The step's real batch (variants may use it, e.g. VAEGAN
+                reconstructs it).
+            training: Mode of the generator (batch norm, dropout).
 
         Returns:
-            A tuple `(inputs, samples)`; `samples` is what D sees as fake.
+            A tuple `(inputs, fake_batch)`: the generator's inputs and the
+            batch D judges as fake, structured like a real batch.
         """
         inputs = self.generator_inputs(batch_size, real_batch)
         return inputs, self.generator(inputs, training=training)
 
-    def discriminate(self, samples, context=None, training=True):
-        """D's logits on `samples` after instance noise.
+    def discriminate(self, batch, training=True):
+        """D's outputs on a batch, after instance noise on the samples."""
+        return self.discriminator(self.add_instance_noise(batch), training=training)
 
-        Args:
-            samples: What D judges (real or generated).
-            context: Extra inputs of conditional models; unused here.
-            training: Passed to D (batch norm, dropout).
-        """
-        del context
-        return self.discriminator(self.add_instance_noise(samples), training=training)
+    @staticmethod
+    def adversarial_logits(outputs):
+        """The real/fake logit among D's outputs (multi-head Ds return a dict)."""
+        return outputs["logit"] if isinstance(outputs, dict) else outputs
 
     def discriminator_real_loss(self, real_batch):
-        """Per-example D loss on real data, and D's mean real probability.
+        """Per-example D loss on real data, and scalars to log.
 
         Returns:
-            A tuple `(loss, logs)`: `loss` of shape `(batch,)`, `logs` a dict of
-            scalars to track.
+            A tuple `(loss, logs)`: `loss` of shape `(batch,)`.
         """
-        batch_size = self.batch_size_of(real_batch)
-        logits = self.discriminate(real_batch)
+        outputs = self.discriminate(real_batch)
+        logits = self.adversarial_logits(outputs)
         loss = gan_losses.binary_cross_entropy_with_logits(
-            self.real_targets(batch_size), logits
+            self.real_targets(self.batch_size_of(real_batch)), logits
         )
-        return loss, {"p_real": ops.mean(ops.sigmoid(ops.cast(logits, "float32")))}
+        logs = {"p_real": ops.mean(ops.sigmoid(ops.cast(logits, "float32")))}
+        return self._with_auxiliary(
+            loss, logs, self.auxiliary_real_loss(real_batch, outputs)
+        )
 
-    def discriminator_fake_loss(self, fake_inputs, fake_samples):
-        """Per-example D loss on generated data, and D's mean fake probability."""
-        batch_size = ops.shape(fake_samples)[0]
-        logits = self.discriminate(fake_samples)
+    def discriminator_fake_loss(self, fake_inputs, fake_batch):
+        """Per-example D loss on generated data, and scalars to log."""
+        outputs = self.discriminate(fake_batch)
+        logits = self.adversarial_logits(outputs)
         loss = gan_losses.binary_cross_entropy_with_logits(
-            self.fake_targets(batch_size), logits
+            self.fake_targets(self.batch_size_of(fake_batch)), logits
         )
-        return loss, {"p_fake": ops.mean(ops.sigmoid(ops.cast(logits, "float32")))}
+        logs = {"p_fake": ops.mean(ops.sigmoid(ops.cast(logits, "float32")))}
+        return self._with_auxiliary(
+            loss, logs, self.auxiliary_fake_loss(fake_inputs, fake_batch, outputs)
+        )
 
-    def discriminator_penalty(self, real_batch, fake_inputs, fake_samples):
-        """A regulariser added to D's loss in joint updates (none for `GAN`)."""
-        del real_batch, fake_inputs, fake_samples
+    def generator_loss(self, fake_inputs, fake_batch):
+        """Per-example G loss through D, and scalars to log."""
+        outputs = self.discriminate(fake_batch)
+        loss = self._generator_loss_fn(self.adversarial_logits(outputs))
+        return self._with_auxiliary(
+            loss,
+            {},
+            self.auxiliary_generator_loss(fake_inputs, fake_batch, outputs),
+        )
+
+    # Auxiliary terms: the extra losses of ACGAN (class) and InfoGAN (mutual
+    # information), computed from the same D outputs as the adversarial term.
+    # Each returns None or `(per_example_loss, logs)`.
+    def auxiliary_real_loss(self, real_batch, outputs):
         return None
 
-    def generator_loss(self, fake_inputs, fake_samples):
-        """Per-example G loss and logs, given a generated batch in the G tape."""
-        logits = self.discriminate(fake_samples)
-        return self._generator_loss_fn(logits), {}
+    def auxiliary_fake_loss(self, fake_inputs, fake_batch, outputs):
+        return None
+
+    def auxiliary_generator_loss(self, fake_inputs, fake_batch, outputs):
+        return None
+
+    @staticmethod
+    def _with_auxiliary(loss, logs, auxiliary):
+        if auxiliary is None:
+            return loss, logs
+        extra_loss, extra_logs = auxiliary
+        return loss + extra_loss, {**logs, **extra_logs}
+
+    def discriminator_penalty(self, real_batch, fake_inputs, fake_batch):
+        """A regulariser added to D's loss in joint updates (none for `GAN`).
+
+        Returns:
+            None, or a tuple `(scalar_penalty, logs)`.
+        """
+        return None
 
     # ------------------------------------------------------------------
     # Updates.
     # ------------------------------------------------------------------
     def _apply_update(self, optimizer, tape, loss, variables):
-        """Differentiates the replica-scaled loss and applies one update."""
+        """Differentiates the replica-scaled loss and applies one update.
+
+        Returns:
+            The global gradient norm if `log_gradient_norms`, else None.
+        """
         scaled = optimizer.scale_loss(scale_loss_for_replicas(loss))
         grads = tape.gradient(scaled, variables)
         optimizer.apply(grads, variables)
-        if self.log_gradient_norms:
-            if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-                grads = [g / optimizer.dynamic_scale for g in grads]
-            return ops.sqrt(sum(ops.sum(ops.square(g)) for g in grads if g is not None))
-        return None
+        if not self.log_gradient_norms:
+            return None
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            grads = [g / optimizer.dynamic_scale for g in grads]
+        # Undo the replica scaling: the logged norm is that of the gradient
+        # of the (replica's) mean loss.
+        squares = [ops.sum(ops.square(ops.cast(g, "float32"))) for g in grads]
+        return ops.sqrt(sum(squares)) * num_replicas_in_sync()
+
+    def _update_discriminator(self, tape, loss):
+        norm = self._apply_update(
+            self.d_optimizer, tape, loss, self.discriminator_variables
+        )
+        self.after_discriminator_update()
+        return norm
+
+    def after_discriminator_update(self):
+        """Hook run after every D optimizer update (WGAN clips weights here)."""
 
     def discriminator_step(self, real_batch):
         """One D step: a joint update, or real-then-fake updates."""
         import tensorflow as tf
 
         batch_size = self.batch_size_of(real_batch)
-        fake_inputs, fake_samples = self.generate_batch(batch_size, real_batch)
-        fake_samples = ops.stop_gradient(fake_samples)
-        variables = self.discriminator_variables
+        fake_inputs, fake_batch = self.generate_batch(batch_size, real_batch)
+        fake_batch = keras.tree.map_structure(ops.stop_gradient, fake_batch)
         if self.separate_batches:
             with tf.GradientTape() as tape:
                 real_loss, real_logs = self.discriminator_real_loss(real_batch)
                 real_loss = ops.mean(real_loss)
-            norm_real = self._apply_update(self.d_optimizer, tape, real_loss, variables)
+            norm_real = self._update_discriminator(tape, real_loss)
             with tf.GradientTape() as tape:
                 fake_loss, fake_logs = self.discriminator_fake_loss(
-                    fake_inputs, fake_samples
+                    fake_inputs, fake_batch
                 )
                 fake_loss = ops.mean(fake_loss)
-            norm_fake = self._apply_update(self.d_optimizer, tape, fake_loss, variables)
-            loss = real_loss + fake_loss
+            norm_fake = self._update_discriminator(tape, fake_loss)
+            logs = {"d_loss": real_loss + fake_loss, **real_logs, **fake_logs}
             norm = None if norm_real is None else ops.maximum(norm_real, norm_fake)
         else:
             with tf.GradientTape() as tape:
                 real_loss, real_logs = self.discriminator_real_loss(real_batch)
                 fake_loss, fake_logs = self.discriminator_fake_loss(
-                    fake_inputs, fake_samples
+                    fake_inputs, fake_batch
                 )
                 loss = ops.mean(real_loss) + ops.mean(fake_loss)
+                logs = {"d_loss": loss, **real_logs, **fake_logs}
                 penalty = self.discriminator_penalty(
-                    real_batch, fake_inputs, fake_samples
+                    real_batch, fake_inputs, fake_batch
                 )
-                total = loss if penalty is None else loss + penalty
-            norm = self._apply_update(self.d_optimizer, tape, total, variables)
-        logs = {"d_loss": loss, **real_logs, **fake_logs}
+                if penalty is not None:
+                    penalty, penalty_logs = penalty
+                    loss = loss + penalty
+                    logs.update(penalty_logs)
+            norm = self._update_discriminator(tape, loss)
         if norm is not None:
             logs["d_grad_norm"] = norm
-        self.after_discriminator_update()
         return logs
-
-    def after_discriminator_update(self):
-        """Hook run after every D step (WGAN clips weights here)."""
 
     def generator_step(self, batch_size, real_batch=None):
         """One G update through D."""
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
-            fake_inputs, fake_samples = self.generate_batch(batch_size, real_batch)
-            loss, logs = self.generator_loss(fake_inputs, fake_samples)
+            fake_inputs, fake_batch = self.generate_batch(batch_size, real_batch)
+            loss, logs = self.generator_loss(fake_inputs, fake_batch)
             loss = ops.mean(loss)
         norm = self._apply_update(
             self.g_optimizer, tape, loss, self.generator_variables
@@ -591,6 +647,17 @@ class GAN(keras.Model):
         seed = self.sample_seed_generator if seed is None else seed
         z = self.sample_latents(n, seed=seed)
         return self._run_generator(z, batch_size)
+
+    def serving_input_specs(self):
+        """`tf.TensorSpec`s of the exported generator's inputs, in order."""
+        import tensorflow as tf
+
+        return [tf.TensorSpec((None, self.latent_dim), tf.float32, name="latents")]
+
+    def serving_generator_inputs(self, *serving_inputs):
+        """Maps the serving inputs (see `serving_input_specs`) to G's inputs."""
+        (latents,) = serving_inputs
+        return latents
 
     def _run_generator(self, inputs, batch_size):
         """Runs G in inference mode over `inputs` (a tensor or list) in chunks."""
