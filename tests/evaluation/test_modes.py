@@ -1,0 +1,103 @@
+"""Mode counts on hand-built samples, and sample diversity."""
+
+import numpy as np
+import pytest
+
+from keras_gans.evaluation import class_modes
+from keras_gans.evaluation import diversity_ratio
+from keras_gans.evaluation import mean_pairwise_distance
+from keras_gans.evaluation import mixture_modes
+from keras_gans.evaluation import stacked_mnist_labels
+
+ANGLES = 2 * np.pi * np.arange(8) / 8
+RING = np.stack([np.cos(ANGLES), np.sin(ANGLES)], axis=1)
+
+
+def test_mixture_modes_on_hand_built_ring_samples():
+    samples = np.array(
+        [
+            RING[0],
+            RING[0],
+            RING[1],
+            RING[2] + [0.02, 0.0],  # 2 std away: high quality
+            RING[3] + [0.0, 0.031],  # just beyond 3 std: not high quality
+            [0.0, 0.0],  # between modes
+        ]
+    )
+    result = mixture_modes(samples, RING, std=0.01)
+    assert result.modes == 3
+    assert result.high_quality == pytest.approx(4 / 6)
+    assert result.counts == (2, 1, 1, 0, 0, 0, 0, 0)
+    p = np.array([0.5, 0.25, 0.25])
+    assert result.kl == pytest.approx(np.sum(p * np.log(p * 8)))
+    assert result.num_modes == 8
+
+
+def test_mixture_modes_extremes():
+    perfect = mixture_modes(np.repeat(RING, 5, axis=0), RING, std=0.01)
+    assert (perfect.modes, perfect.high_quality) == (8, 1.0)
+    assert perfect.kl == pytest.approx(0.0, abs=1e-12)
+    collapsed = mixture_modes(np.repeat(RING[:1], 10, axis=0), RING, std=0.01)
+    assert collapsed.modes == 1 and collapsed.kl == pytest.approx(np.log(8))
+    nothing = mixture_modes(np.zeros((10, 2)), RING, std=0.01)
+    assert (nothing.modes, nothing.high_quality) == (0, 0.0)
+    assert nothing.kl == pytest.approx(np.log(8))
+
+
+def test_mixture_modes_per_mode_std():
+    centers = np.array([[0.0, 0.0], [10.0, 0.0]])
+    samples = np.array([[0.5, 0.0], [10.5, 0.0]])
+    result = mixture_modes(samples, centers, std=[0.1, 1.0])
+    # 5 std from mode 0 (rejected), 0.5 std from mode 1 (kept).
+    assert result.counts == (0, 1)
+    assert result.high_quality == 0.5
+
+
+def test_mixture_modes_errors():
+    with pytest.raises(ValueError, match="dimension"):
+        mixture_modes(np.zeros((4, 3)), RING, std=0.01)
+    with pytest.raises(ValueError, match="positive"):
+        mixture_modes(np.zeros((4, 2)), RING, std=0.0)
+
+
+def test_class_modes_from_labels_and_probabilities():
+    labels = np.array([0, 1, 1, 2])
+    result = class_modes(labels, num_classes=10)
+    assert result.classes == 3
+    assert result.counts[:3] == (1, 2, 1) and sum(result.counts) == 4
+    p = np.array([0.25, 0.5, 0.25])
+    assert result.kl == pytest.approx(np.sum(p * np.log(p * 10)))
+    assert class_modes(np.eye(10)[labels] * 0.9 + 0.01, 10) == result
+    balanced = class_modes(np.arange(100) % 10, 10)
+    assert (balanced.classes, balanced.kl) == (10, pytest.approx(0.0, abs=1e-12))
+
+
+def test_class_modes_against_reference_histogram():
+    reference = np.array([0, 0, 0, 1])  # 75% / 25%
+    assert class_modes(np.array([0, 0, 0, 1] * 3), 2, reference).kl == pytest.approx(0.0)
+    uniform = class_modes(np.array([0, 1]), 2, reference).kl
+    assert uniform == pytest.approx(0.5 * np.log(0.5 / 0.75) + 0.5 * np.log(0.5 / 0.25))
+
+
+def test_class_modes_errors():
+    with pytest.raises(ValueError, match=r"\[0, 10\)"):
+        class_modes(np.array([0, 10]), 10)
+    with pytest.raises(ValueError, match="columns"):
+        class_modes(np.zeros((3, 4)), 10)
+
+
+def test_stacked_mnist_labels():
+    digits = np.array([[1, 2, 3], [9, 9, 9], [0, 0, 7]])
+    np.testing.assert_array_equal(stacked_mnist_labels(digits), [123, 999, 7])
+    np.testing.assert_array_equal(stacked_mnist_labels(np.eye(10)[digits]), [123, 999, 7])
+    assert class_modes(stacked_mnist_labels(digits), 1000).classes == 3
+
+
+def test_mean_pairwise_distance_and_ratio():
+    assert mean_pairwise_distance([[0.0, 0.0], [3.0, 4.0]]) == pytest.approx(5.0)
+    # Pairs: 5, 10, 5 -> mean 20/3.
+    three = [[0.0, 0.0], [3.0, 4.0], [6.0, 8.0]]
+    assert mean_pairwise_distance(three) == pytest.approx(20 / 3)
+    assert mean_pairwise_distance(np.ones((10, 3))) == 0.0
+    assert diversity_ratio(three, np.array(three) * 0.5) == pytest.approx(0.5)
+    assert diversity_ratio(three, np.ones((5, 2))) == 0.0
