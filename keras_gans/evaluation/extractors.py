@@ -1,0 +1,548 @@
+"""Feature extractors: images -> features (and class probabilities).
+
+Every metric in `keras_gans.evaluation` works on feature arrays, so any
+network can score samples. `get_extractor(name_or_model)` returns a
+`FeatureExtractor`:
+
+- `"mnist"`: the small CNN of `classifier.py`, weights shipped in the package
+  (99%+ MNIST test accuracy; sha256 pinned and checked at load time).
+  Features are its 128-d penultimate ReLU layer, probabilities its softmax.
+- `"fashion_mnist"`: the same CNN trained on Fashion-MNIST by
+  `tools/train_evaluator.py --dataset=fashion_mnist` (not shipped).
+- `"inception_v3"`: `keras.applications.InceptionV3` (ImageNet weights, no
+  top, average pooling: 2048-d features), for FID on natural images. The
+  weights must already be in the Keras cache; nothing is downloaded unless
+  `allow_download=True`. Note: Keras' InceptionV3 weights are not the 2015
+  TF graph that TF-GAN / pytorch-fid use for published FIDs, so its FIDs
+  rank models reliably but are not numerically comparable to papers.
+- any `keras.Model`: features are its output. A model returning a dict with
+  keys `"features"` and `"probabilities"`, or a list/tuple
+  `[features, probabilities]`, provides both.
+
+Inputs: images batch-first, (N, H, W, C) or (N, H, W) for grayscale, in
+`value_range` (default [-1, 1], the tanh generators' range; pass
+`value_range=(0, 1)` for sigmoid generators or `(0, 255)` for uint8 data).
+The extractor rescales them to what its network expects.
+
+`compute_features(extractor, data)` runs an extractor over arrays,
+`tf.data` datasets, generator functions or iterables batch by batch, so
+10k+ samples never sit in memory as images.
+"""
+
+import dataclasses
+import hashlib
+import json
+import os
+
+import keras
+import numpy as np
+
+from keras_gans.evaluation.classifier import FEATURE_LAYER
+from keras_gans.evaluation.classifier import PROBABILITY_LAYER
+from keras_gans.evaluation.classifier import build_classifier
+from keras_gans.evaluation.moments import FeatureMoments
+
+WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
+
+# Domain classifiers: weights file in WEIGHTS_DIR and, for shipped weights,
+# the pinned sha256 (a changed file must be a deliberate change here too).
+CLASSIFIERS = {
+    "mnist": {
+        "filename": "mnist_classifier.weights.h5",
+        "sha256": "4a51f70917d582adb8c2ca5f288c093f52bc7759d5216f0f273a398ceba5a347",
+        "input_shape": (28, 28, 1),
+        "num_classes": 10,
+    },
+    "fashion_mnist": {
+        "filename": "fashion_mnist_classifier.weights.h5",
+        "sha256": None,
+        "input_shape": (28, 28, 1),
+        "num_classes": 10,
+    },
+}
+
+INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+INCEPTION_WEIGHTS_URL = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
+    + INCEPTION_WEIGHTS_FILE
+)
+INCEPTION_SIZE = 299
+
+
+@dataclasses.dataclass(frozen=True)
+class ExtractedFeatures:
+    """What an extractor computes for a set of images.
+
+    Attributes:
+        features: float32 array (num_samples, feature_dim).
+        probabilities: float32 array (num_samples, num_classes), or None when
+            the extractor has no classifier head (e.g. `"inception_v3"`
+            without top, or a plain user model).
+    """
+
+    features: np.ndarray
+    probabilities: np.ndarray = None
+
+    def __len__(self):
+        return int(self.features.shape[0])
+
+
+def sha256_of(path):
+    """Hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_value_range(value_range):
+    try:
+        low, high = (float(v) for v in value_range)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"`value_range` must be a pair (low, high); got {value_range!r}."
+        ) from None
+    if not high > low:
+        raise ValueError(f"`value_range` must have high > low; got {value_range!r}.")
+    return low, high
+
+
+def rescale(images, value_range, target_range):
+    """Linearly maps images from `value_range` to `target_range` (float32)."""
+    low, high = value_range
+    new_low, new_high = target_range
+    images = keras.ops.cast(images, "float32")
+    scale = (new_high - new_low) / (high - low)
+    return (images - low) * scale + new_low
+
+
+class FeatureExtractor:
+    """Wraps a Keras model as a batch-wise feature (and probability) extractor.
+
+    Args:
+        model: A `keras.Model`. Its output is the features, or a dict with
+            keys `"features"` (and `"probabilities"`), or a list/tuple
+            `[features, probabilities]`.
+        preprocess: Optional function mapping an image batch (already
+            float32, with a channel axis) to the model's input.
+        name: Name used in messages and caches.
+        input_shape: Optional `(H, W, C)` the images must have (checked
+            before preprocessing, with a clear message).
+
+    Calling the extractor on an image batch returns an `ExtractedFeatures`.
+    """
+
+    def __init__(self, model, preprocess=None, name=None, input_shape=None):
+        if not isinstance(model, keras.Model):
+            raise TypeError(
+                f"FeatureExtractor needs a keras.Model; got {type(model).__name__}."
+            )
+        self.model = model
+        self.preprocess = preprocess
+        self.name = name or model.name
+        self.input_shape = None if input_shape is None else tuple(input_shape)
+        self._forward = self._make_forward()
+
+    def _make_forward(self):
+        def forward(images):
+            if self.preprocess is not None:
+                images = self.preprocess(images)
+            return self.model(images, training=False)
+
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            # One traced graph for all full batches (plus one for the last,
+            # smaller batch) instead of eager op-by-op execution.
+            return tf.function(forward, reduce_retracing=True)
+        return forward
+
+    def _prepare(self, images):
+        images = keras.ops.convert_to_numpy(images) if not isinstance(
+            images, np.ndarray
+        ) else images
+        images = np.asarray(images, dtype=np.float32)
+        if images.ndim == 3:
+            images = images[..., None]  # (N, H, W) grayscale
+        if self.input_shape is not None and images.shape[1:] != self.input_shape:
+            raise ValueError(
+                f"The {self.name!r} extractor takes images of shape "
+                f"(N, {', '.join(map(str, self.input_shape))}); got "
+                f"{images.shape}. Resize the samples or choose another "
+                "extractor (e.g. 'inception_v3' resizes any image)."
+            )
+        if not np.all(np.isfinite(images)):
+            raise ValueError(
+                "The images contain NaN or infinite values; the generator "
+                "produced non-finite samples."
+            )
+        return images
+
+    def __call__(self, images):
+        """Extracts features of one batch.
+
+        Args:
+            images: Array or tensor (N, H, W, C) or (N, H, W).
+
+        Returns:
+            `ExtractedFeatures` with float32 numpy arrays.
+        """
+        outputs = self._forward(self._prepare(images))
+        if isinstance(outputs, dict):
+            if "features" not in outputs:
+                raise ValueError(
+                    f"A dict-output extractor model must have a 'features' key; "
+                    f"got keys {sorted(outputs)}."
+                )
+            features = outputs["features"]
+            probabilities = outputs.get("probabilities")
+        elif isinstance(outputs, (list, tuple)):
+            if len(outputs) != 2:
+                raise ValueError(
+                    "A multi-output extractor model must return exactly "
+                    f"[features, probabilities]; got {len(outputs)} outputs."
+                )
+            features, probabilities = outputs
+        else:
+            features, probabilities = outputs, None
+        features = np.asarray(keras.ops.convert_to_numpy(features), dtype=np.float32)
+        features = features.reshape(features.shape[0], -1)
+        if probabilities is not None:
+            probabilities = np.asarray(
+                keras.ops.convert_to_numpy(probabilities), dtype=np.float32
+            )
+        return ExtractedFeatures(features, probabilities)
+
+    def __repr__(self):
+        return f"FeatureExtractor(name={self.name!r})"
+
+
+def _classifier_extractor(name, value_range, weights):
+    spec = CLASSIFIERS[name]
+    default_path = os.path.join(WEIGHTS_DIR, spec["filename"])
+    path = default_path if weights == "default" else weights
+    if path is not None:
+        if not os.path.exists(path):
+            raise FileNotFoundError(
+                f"No weights for the {name!r} evaluator classifier at {path}. "
+                "Train them (a few minutes on a CPU) with:\n"
+                f"    python tools/train_evaluator.py --dataset={name}\n"
+                f"which writes {default_path} (add --data_path=<file.npz> "
+                "with x_train, y_train, x_test, y_test arrays when "
+                f"keras.datasets.{name} cannot download), or pass "
+                "weights=<path to a .weights.h5 file>."
+            )
+        _verify_classifier_weights(name, path, spec, pinned=weights == "default")
+    classifier = build_classifier(
+        input_shape=spec["input_shape"], num_classes=spec["num_classes"]
+    )
+    if path is not None:
+        classifier.load_weights(path)
+    model = keras.Model(
+        classifier.inputs,
+        {
+            "features": classifier.get_layer(FEATURE_LAYER).output,
+            "probabilities": classifier.get_layer(PROBABILITY_LAYER).output,
+        },
+        name=f"{name}_evaluator",
+    )
+    source = _check_value_range(value_range)
+
+    def preprocess(images):
+        # The classifier was trained on pixels in [-1, 1].
+        return rescale(images, source, (-1.0, 1.0))
+
+    return FeatureExtractor(
+        model, preprocess, name=name, input_shape=spec["input_shape"]
+    )
+
+
+def _verify_classifier_weights(name, path, spec, pinned):
+    actual = sha256_of(path)
+    if pinned and spec["sha256"] is not None:
+        expected, origin = spec["sha256"], "the sha256 pinned in keras_gans"
+    else:
+        # User-trained weights: compare with the record the training tool
+        # wrote next to them, when there is one.
+        record = path.replace(".weights.h5", ".json")
+        if not os.path.exists(record):
+            return
+        with open(record) as f:
+            expected = json.load(f).get("weights_sha256")
+        origin = record
+        if expected is None:
+            return
+    if actual != expected:
+        raise ValueError(
+            f"The {name!r} evaluator weights at {path} have sha256 {actual}, "
+            f"but {origin} expects {expected}. The file is corrupted or was "
+            "replaced: reinstall keras_gans, or retrain with "
+            f"`python tools/train_evaluator.py --dataset={name}` (and update "
+            "the pin in keras_gans/evaluation/extractors.py if the new "
+            "weights should ship)."
+        )
+
+
+def keras_cache_dir():
+    """The Keras cache folder: $KERAS_HOME if set, else Keras' default."""
+    if os.environ.get("KERAS_HOME"):
+        return os.environ["KERAS_HOME"]
+    from keras.src.backend.config import keras_home
+
+    return keras_home()
+
+
+def inception_weights_path():
+    """Where Keras caches the InceptionV3 no-top ImageNet weights."""
+    return os.path.join(keras_cache_dir(), "models", INCEPTION_WEIGHTS_FILE)
+
+
+def _inception_extractor(value_range, weights, allow_download):
+    if weights == "default":
+        path = inception_weights_path()
+        if os.path.exists(path):
+            weights = path
+        elif allow_download:
+            weights = "imagenet"
+        else:
+            raise FileNotFoundError(
+                "The InceptionV3 ImageNet weights are not in the Keras cache: "
+                f"expected {path}. Without a network, download\n"
+                f"    {INCEPTION_WEIGHTS_URL}\n"
+                f"on another machine and copy it to {path} (or to "
+                f"$KERAS_HOME/models/{INCEPTION_WEIGHTS_FILE}), or pass "
+                "weights=<path>. With a network, pass allow_download=True."
+            )
+    elif weights is not None and not os.path.exists(weights):
+        raise FileNotFoundError(f"InceptionV3 weights file {weights} does not exist.")
+    model = keras.applications.InceptionV3(
+        include_top=False,
+        weights=weights,
+        pooling="avg",
+        input_shape=(INCEPTION_SIZE, INCEPTION_SIZE, 3),
+    )
+    source = _check_value_range(value_range)
+
+    def preprocess(images):
+        if images.shape[-1] == 1:
+            images = keras.ops.repeat(images, 3, axis=-1)
+        elif images.shape[-1] != 3:
+            raise ValueError(
+                "inception_v3 takes 1- or 3-channel images; got "
+                f"{images.shape[-1]} channels."
+            )
+        # Resize in [0, 1] (bilinear, as TF-GAN does), then map to [-1, 1],
+        # InceptionV3's `preprocess_input` range.
+        images = rescale(images, source, (0.0, 1.0))
+        images = keras.ops.image.resize(
+            images, (INCEPTION_SIZE, INCEPTION_SIZE), interpolation="bilinear"
+        )
+        return images * 2.0 - 1.0
+
+    return FeatureExtractor(model, preprocess, name="inception_v3")
+
+
+_CACHE = {}
+
+
+def get_extractor(
+    name_or_model,
+    value_range=(-1.0, 1.0),
+    weights="default",
+    allow_download=False,
+    model_range=None,
+):
+    """Returns a `FeatureExtractor` by name, or wraps a user model.
+
+    Args:
+        name_or_model: `"mnist"`, `"fashion_mnist"`, `"inception_v3"`, a
+            `keras.Model` or a `FeatureExtractor` (returned as is).
+        value_range: `(low, high)` range of the images you will pass (the
+            generator's output range): (-1, 1) for tanh, (0, 1) for sigmoid.
+        weights: `"default"` (shipped / cached weights), a path to a weights
+            file, or None (random initialisation: only for tests).
+        allow_download: For `"inception_v3"` only: let Keras download the
+            weights when they are not cached (needs a network).
+        model_range: For a user model only: the input range it expects. When
+            given, images are mapped from `value_range` to it; otherwise
+            they are passed unchanged.
+
+    Returns:
+        A `FeatureExtractor`. Named extractors are cached per argument set,
+        so repeated calls do not reload weights.
+
+    Example:
+
+    ```python
+    extractor = get_extractor("mnist", value_range=(0, 1))
+    out = extractor(images)            # ExtractedFeatures
+    out.features.shape, out.probabilities.shape   # (N, 128), (N, 10)
+    ```
+    """
+    if isinstance(name_or_model, FeatureExtractor):
+        return name_or_model
+    if isinstance(name_or_model, keras.Model):
+        preprocess = None
+        if model_range is not None:
+            source = _check_value_range(value_range)
+            target = _check_value_range(model_range)
+
+            def preprocess(images):
+                return rescale(images, source, target)
+
+        return FeatureExtractor(name_or_model, preprocess)
+    if not isinstance(name_or_model, str):
+        raise TypeError(
+            "get_extractor takes a name ('mnist', 'fashion_mnist', "
+            "'inception_v3'), a keras.Model or a FeatureExtractor; got "
+            f"{type(name_or_model).__name__}."
+        )
+    name = name_or_model.lower()
+    key = (name, tuple(float(v) for v in _check_value_range(value_range)), weights)
+    if key in _CACHE:
+        return _CACHE[key]
+    if name in CLASSIFIERS:
+        extractor = _classifier_extractor(name, key[1], weights)
+    elif name in ("inception_v3", "inception"):
+        extractor = _inception_extractor(key[1], weights, allow_download)
+    else:
+        raise ValueError(
+            f"Unknown extractor {name_or_model!r}. Choose one of "
+            f"{sorted(CLASSIFIERS) + ['inception_v3']}, or pass a keras.Model."
+        )
+    _CACHE[key] = extractor
+    return extractor
+
+
+def _first_item(batch):
+    """Images from a dataset element: (x, y) tuples and dicts are common."""
+    if isinstance(batch, (tuple, list)):
+        return batch[0]
+    if isinstance(batch, dict):
+        for key in ("images", "image", "x"):
+            if key in batch:
+                return batch[key]
+        raise ValueError(
+            "Dataset elements are dicts without an 'images', 'image' or 'x' "
+            f"key (keys: {sorted(batch)}); map the dataset to image batches."
+        )
+    return batch
+
+
+def iterate_batches(data, batch_size=250, num_samples=None):
+    """Yields image batches from any supported source, at most `num_samples`.
+
+    Args:
+        data: One of
+            - an array or tensor (N, ...) (sliced into `batch_size` batches);
+            - a `tf.data.Dataset` yielding batches (elements that are tuples
+              use their first item; dicts their 'images'/'image'/'x' key);
+            - a function `fn(n)` returning a batch of `n` samples, e.g.
+              `lambda n: gan.generate(n)` (needs `num_samples`);
+            - any other iterable of batches.
+        batch_size: Batch size for arrays and generator functions.
+        num_samples: Stop after this many samples (None: all of `data`).
+
+    Yields:
+        Image batches (arrays or tensors), batch-first.
+    """
+    if batch_size < 1:
+        raise ValueError(f"`batch_size` must be positive; got {batch_size}.")
+    if num_samples is not None and num_samples < 1:
+        raise ValueError(f"`num_samples` must be positive; got {num_samples}.")
+    remaining = np.inf if num_samples is None else int(num_samples)
+
+    if hasattr(data, "shape") and hasattr(data, "__getitem__") and len(data.shape) >= 2:
+        total = min(int(data.shape[0]), remaining)
+        for start in range(0, total, batch_size):
+            yield data[start : min(start + batch_size, total)]
+        return
+    if callable(data) and not hasattr(data, "__iter__"):
+        if num_samples is None:
+            raise ValueError(
+                "A generator function needs `num_samples`: it is called as "
+                "fn(n) until that many samples were produced."
+            )
+        while remaining > 0:
+            n = int(min(batch_size, remaining))
+            batch = data(n)
+            if int(batch.shape[0]) != n:
+                raise ValueError(
+                    f"The generator function returned {batch.shape[0]} samples "
+                    f"when asked for {n}; it must return exactly n."
+                )
+            remaining -= n
+            yield batch
+        return
+    if not hasattr(data, "__iter__"):
+        raise TypeError(
+            "`data` must be an array, a tf.data.Dataset, a function fn(n) "
+            f"returning n samples, or an iterable of batches; got {type(data).__name__}."
+        )
+    for batch in data:
+        if remaining <= 0:
+            return
+        batch = _first_item(batch)
+        if int(batch.shape[0]) > remaining:
+            batch = batch[: int(remaining)]
+        remaining -= int(batch.shape[0])
+        yield batch
+
+
+def _resolve(extractor):
+    if isinstance(extractor, FeatureExtractor):
+        return extractor
+    return get_extractor(extractor)
+
+
+def compute_features(extractor, data, batch_size=250, num_samples=None):
+    """Runs an extractor over a data source batch by batch.
+
+    Only one image batch is in memory at a time; the returned features are
+    small (10k x 128 floats for `"mnist"`).
+
+    Args:
+        extractor: A `FeatureExtractor`, or anything `get_extractor` takes
+            (with its default `value_range` of (-1, 1)).
+        data: Array, `tf.data.Dataset`, generator function `fn(n)` or
+            iterable of batches; see `iterate_batches`.
+        batch_size: Batch size for arrays and generator functions.
+        num_samples: Number of samples to use (None: all; required for
+            generator functions).
+
+    Returns:
+        `ExtractedFeatures` with `features` (N, dim) and `probabilities`
+        (N, num_classes) or None.
+    """
+    extractor = _resolve(extractor)
+    features, probabilities = [], []
+    for batch in iterate_batches(data, batch_size, num_samples):
+        out = extractor(batch)
+        features.append(out.features)
+        if out.probabilities is not None:
+            probabilities.append(out.probabilities)
+    if not features:
+        raise ValueError("`data` produced no samples.")
+    return ExtractedFeatures(
+        features=np.concatenate(features),
+        probabilities=np.concatenate(probabilities) if probabilities else None,
+    )
+
+
+def compute_feature_moments(extractor, data, batch_size=250, num_samples=None):
+    """Like `compute_features`, but keeps only running mean and covariance.
+
+    Memory stays O(dim^2) however many samples are used, which is what a
+    50k-sample Inception FID needs.
+
+    Returns:
+        A `FeatureMoments`, accepted by `frechet_distance`.
+    """
+    extractor = _resolve(extractor)
+    moments = FeatureMoments()
+    for batch in iterate_batches(data, batch_size, num_samples):
+        moments.update(extractor(batch).features)
+    if moments.count == 0:
+        raise ValueError("`data` produced no samples.")
+    return moments
