@@ -1,0 +1,223 @@
+"""GANMetrics: values in logs, carrying, caching, and stock EarlyStopping."""
+
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+from keras_gans.callbacks.gan_metrics import GANMetrics
+from keras_gans.evaluation import frechet_distance
+
+DIM = 4
+
+
+class DriftingModel(keras.Model):
+    """A stand-in GAN: every train step moves its samples `drift` further away.
+
+    `generate(n, seed)` returns N(0, I) noise plus `drift * steps`, so sample
+    quality gets worse each epoch, deterministically per seed.
+    """
+
+    def __init__(self, drift=1.0, make_samples=None):
+        super().__init__()
+        self.drift = drift
+        self.make_samples = make_samples
+        self.steps = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="steps"
+        )
+        self.generate_calls = []
+
+    def call(self, inputs):
+        return inputs
+
+    def train_step(self, data):
+        self.steps.assign_add(1.0)
+        return {"d_loss": self.steps * 0.0 + 0.5, "g_loss": self.steps * 0.0 + 1.0}
+
+    def generate(self, n, seed=None):
+        self.generate_calls.append((n, seed))
+        if self.make_samples is not None:
+            return self.make_samples(n, seed)
+        noise = np.random.default_rng(seed).normal(size=(n, DIM))
+        return (noise + self.drift * float(self.steps.numpy())).astype("float32")
+
+
+def _identity_extractor(dim=DIM):
+    inputs = keras.Input((dim,))
+    return keras.Model(inputs, keras.layers.Identity()(inputs))
+
+
+def _fit(model, callbacks, epochs):
+    model.compile(jit_compile=False)
+    return model.fit(
+        np.zeros((1, 1), "float32"), epochs=epochs, batch_size=1, verbose=0, callbacks=callbacks
+    )
+
+
+REFERENCE = np.random.default_rng(100).normal(size=(300, DIM)).astype("float32")
+
+
+def test_fid_written_into_logs_and_history():
+    metrics = GANMetrics(
+        REFERENCE, metrics=("fid", "kid"), extractor=_identity_extractor(),
+        num_samples=200, batch_size=64, kid_subsets=5, kid_subset_size=100,
+    )
+    model = DriftingModel()
+    history = _fit(model, [metrics], epochs=3)
+    fids = history.history["fid"]
+    assert len(fids) == 3 and fids[0] < fids[1] < fids[2]
+    # Epoch 0 ends after one step: samples are the seed-0..3 noise + 1, and
+    # the reference is capped at num_samples.
+    batches = [(64, 0), (64, 1), (64, 2), (8, 3)]
+    samples = np.concatenate(
+        [np.random.default_rng(s).normal(size=(n, DIM)) for n, s in batches]
+    ).astype("float32")
+    assert fids[0] == pytest.approx(
+        frechet_distance(REFERENCE[:200], samples + 1.0), rel=1e-5
+    )
+    assert model.generate_calls[:4] == [(64, 0), (64, 1), (64, 2), (8, 3)]
+    assert [h["epoch"] for h in metrics.history] == [0, 1, 2]
+    assert history.history["kid"][2] > history.history["kid"][0] > 0
+
+
+def test_early_stopping_stops_on_worsening_fid_and_restores_best():
+    metrics = GANMetrics(
+        REFERENCE, metrics=("fid",), extractor=_identity_extractor(), num_samples=150
+    )
+    stop = keras.callbacks.EarlyStopping(
+        monitor="fid", mode="min", patience=2, restore_best_weights=True
+    )
+    model = DriftingModel()
+    history = _fit(model, [metrics, stop], epochs=10)
+    # Best at epoch 0, worse at 1 and 2: stopped after the third epoch.
+    assert len(history.history["fid"]) == 3
+    assert stop.stopped_epoch == 2
+    assert float(model.steps.numpy()) == 1.0  # weights from epoch 0
+
+
+def test_early_stopping_placed_first_never_sees_the_metric():
+    # The documented pitfall: callbacks run in list order on a shared logs
+    # dict, so EarlyStopping before GANMetrics finds no `fid`.
+    metrics = GANMetrics(
+        REFERENCE, metrics=("fid",), extractor=_identity_extractor(), num_samples=100
+    )
+    stop = keras.callbacks.EarlyStopping(monitor="fid", mode="min", patience=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        history = _fit(DriftingModel(), [stop, metrics], epochs=4)
+    assert len(history.history["fid"]) == 4
+
+
+def test_every_n_epochs_carries_the_last_value():
+    metrics = GANMetrics(
+        REFERENCE, metrics=("fid",), extractor=_identity_extractor(),
+        num_samples=100, every_n_epochs=2, prefix="val_",
+    )
+    history = _fit(DriftingModel(), [metrics], epochs=4)
+    fids = history.history["val_fid"]
+    # Evaluated at epochs 0, 2 and 3 (the last); 1 repeats 0.
+    assert [h["epoch"] for h in metrics.history] == [0, 2, 3]
+    assert fids[1] == fids[0] and fids[2] != fids[1] and fids[3] != fids[2]
+    assert metrics.log_keys == ("val_fid",)
+
+
+def test_reference_features_are_computed_once():
+    metrics = GANMetrics(
+        REFERENCE, metrics=("fid", "precision", "recall", "density", "coverage", "diversity"),
+        extractor=_identity_extractor(), num_samples=120,
+    )
+    model = DriftingModel(drift=0.0)
+    _fit(model, [metrics], epochs=1)
+    cached = metrics.reference_features()
+    _fit(model, [metrics], epochs=1)
+    assert metrics.reference_features() is cached
+    assert len(cached) == 120  # capped at num_samples
+    values = metrics.history[-1]
+    # No drift: generated noise matches the reference distribution.
+    for key in ("precision", "recall", "coverage"):
+        assert 0.7 < values[key] <= 1.0, (key, values[key])
+    assert 0.8 < values["diversity"] < 1.2
+
+
+def test_modes_metric_on_mixture_samples():
+    centers = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+
+    def two_modes(n, seed):
+        return np.tile(centers[:2], (n // 2 + 1, 1))[:n]
+
+    metrics = GANMetrics(
+        metrics=("modes",), extractor=None, centers=centers, std=0.01,
+        num_samples=100, batch_size=30,
+    )
+    history = _fit(DriftingModel(make_samples=two_modes), [metrics], epochs=1)
+    assert history.history["modes"] == [2.0]
+    assert history.history["high_quality"] == [1.0]
+    # Batches of 30, 30, 30, 10 alternate the two modes: 50 samples
+    # on each, so KL(p || uniform over 4) = log 4 - log 2.
+    assert history.history["mode_kl"][0] == pytest.approx(np.log(2))
+
+
+def test_is_and_classes_from_a_classifier_extractor():
+    num_classes = 10
+
+    def one_hot_logits(n, seed):
+        return (50.0 * np.eye(num_classes)[np.arange(n) % 7]).astype("float32")
+
+    inputs = keras.Input((num_classes,))
+    classifier = keras.Model(
+        inputs, {"features": inputs, "probabilities": keras.layers.Softmax()(inputs)}
+    )
+    metrics = GANMetrics(
+        metrics=("is", "classes"), extractor=classifier, num_samples=140, is_splits=2
+    )
+    history = _fit(DriftingModel(make_samples=one_hot_logits), [metrics], epochs=1)
+    assert history.history["classes"] == [7.0]
+    assert history.history["is"][0] == pytest.approx(7.0, rel=1e-4)
+    assert history.history["class_kl"][0] == pytest.approx(np.log(10 / 7), rel=1e-4)
+
+
+def test_constructor_errors():
+    with pytest.raises(ValueError, match="Unknown metrics"):
+        GANMetrics(REFERENCE, metrics=("fidd",))
+    with pytest.raises(ValueError, match="reference"):
+        GANMetrics(None, metrics=("fid",))
+    with pytest.raises(ValueError, match="centers"):
+        GANMetrics(metrics=("modes",), extractor=None)
+    with pytest.raises(ValueError, match="extractor"):
+        GANMetrics(REFERENCE, metrics=("fid",), extractor=None)
+
+
+def test_features_only_extractor_cannot_give_inception_score():
+    metrics = GANMetrics(metrics=("is",), extractor=_identity_extractor(), num_samples=10)
+    with pytest.raises(ValueError, match="probabilities"):
+        _fit(DriftingModel(), [metrics], epochs=1)
+
+
+def test_with_the_library_gan_on_a_ring():
+    from keras_gans.models import GAN
+
+    angles = 2 * np.pi * np.arange(8) / 8
+    ring = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    data = (ring[np.arange(256) % 8] + 0.05 * np.random.default_rng(0).normal(size=(256, 2)))
+    generator = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(2)]
+    )
+    discriminator = keras.Sequential(
+        [keras.Input((2,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)]
+    )
+    gan = GAN(generator, discriminator, latent_dim=4, seed=0)
+    gan.compile(jit_compile=False)
+    metrics = GANMetrics(
+        metrics=("modes",), extractor=None, centers=ring, std=0.05, num_samples=200
+    )
+    history = gan.fit(
+        data.astype("float32"), batch_size=64, epochs=2, verbose=0, callbacks=[metrics]
+    )
+    assert {"d_loss", "g_loss", "modes", "high_quality", "mode_kl"} <= set(history.history)
+    # The logged value is the metric of generate(200, seed=0) after epoch 2.
+    from keras_gans.evaluation import mixture_modes
+
+    expected = mixture_modes(gan.generate(200, seed=0), ring, std=0.05)
+    assert history.history["modes"][-1] == expected.modes
+    assert history.history["high_quality"][-1] == pytest.approx(expected.high_quality)
