@@ -134,3 +134,37 @@ def check_samples(samples, sample_shape, value_range):
             "keras_gans.datasets.load(..., value_range=...) does it), or pass "
             "data_range= to the model if the generator's range differs."
         )
+
+
+def check_input_count(model, role, count, layout):
+    """Raises unless `model` takes exactly `count` inputs."""
+    got = len(model.inputs or [])
+    if got != count:
+        raise ValueError(
+            f"The {role} {model.name!r} takes {got} input(s) but this model "
+            f"needs {count}: {layout}. Build it with the matching "
+            "keras_gans.networks builder.")
+
+
+def check_labels(labels, num_classes, num_examples):
+    """Checks class ids: integers in `[0, num_classes)`, one per example.
+
+    Raises:
+        ValueError: naming the offending values and the valid range.
+    """
+    array = np.asarray(keras.ops.convert_to_numpy(labels))
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1 or len(array) != num_examples:
+        raise ValueError(
+            f"Labels must be one class id per example, shape ({num_examples},); "
+            f"got shape {array.shape}. One-hot labels? Use labels.argmax(-1).")
+    if array.size == 0:
+        return
+    if not np.all(np.equal(np.mod(array, 1), 0)):
+        raise ValueError("Labels must be integer class ids; got fractional values.")
+    low, high = int(array.min()), int(array.max())
+    if low < 0 or high >= num_classes:
+        raise ValueError(
+            f"Labels must lie in [0, {num_classes}) for num_classes={num_classes}; "
+            f"got values in [{low}, {high}]. Check num_classes or remap the labels.")

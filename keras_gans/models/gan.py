@@ -18,11 +18,6 @@ from keras_gans.models.distribution import scale_loss_for_replicas
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
 
 
-def _default_optimizer():
-    # Radford et al. 2016 (DCGAN): Adam, lr 2e-4, beta_1 0.5 (TRICKS.md 1.5).
-    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
-
-
 def _check_probability(name, value):
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"`{name}` must be in [0, 1]; received {name}={value}.")
@@ -229,6 +224,30 @@ class GAN(keras.Model):
             names += ["d_grad_norm", "g_grad_norm"]
         return {name: keras.metrics.Mean(name=name) for name in names}
 
+    def reject_inapplicable(self, given, inapplicable, reason):
+        """Raises if an argument that has no meaning for this model was set.
+
+        Args:
+            given: The keyword arguments the constructor received.
+            inapplicable: Names of base arguments that do not apply.
+            reason: Why they do not apply (completes the error message).
+        """
+        defaults = {
+            "loss": "non_saturating",
+            "real_label": 1.0,
+            "fake_label": 0.0,
+            "label_noise": 0.0,
+            "label_flip": 0.0,
+            "separate_batches": False,
+            "d_steps": 1,
+        }
+        for name in inapplicable:
+            if name in given and given[name] != defaults[name]:
+                raise ValueError(
+                    f"{type(self).__name__} does not take {name}={given[name]!r}: "
+                    f"{reason} Remove the argument."
+                )
+
     @property
     def metrics(self):
         # Listing the trackers here makes Keras reset them every epoch.
@@ -276,7 +295,7 @@ class GAN(keras.Model):
         }
 
     def _prepare_optimizer(self, optimizer, name):
-        optimizer = _default_optimizer() if optimizer is None else optimizer
+        optimizer = self.default_optimizer() if optimizer is None else optimizer
         optimizer = keras.optimizers.get(optimizer)
         if self.dtype_policy.name == "mixed_float16" and not isinstance(
             optimizer, keras.optimizers.LossScaleOptimizer
@@ -286,6 +305,11 @@ class GAN(keras.Model):
                 optimizer, name=f"{name}_loss_scale"
             )
         return optimizer
+
+    def default_optimizer(self):
+        """The optimizer used when `compile` gets none (one per network)."""
+        # Radford et al. 2016 (DCGAN): Adam, lr 2e-4, beta_1 0.5 (TRICKS 1.5).
+        return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
 
     def compile_from_config(self, config):
         config = keras.saving.deserialize_keras_object(config)
@@ -484,7 +508,12 @@ class GAN(keras.Model):
             The global gradient norm if `log_gradient_norms`, else None.
         """
         scaled = optimizer.scale_loss(scale_loss_for_replicas(loss))
-        grads = tape.gradient(scaled, variables)
+        return self._apply_gradients(
+            optimizer, tape.gradient(scaled, variables), variables
+        )
+
+    def _apply_gradients(self, optimizer, grads, variables):
+        """Applies gradients of a scaled loss; returns their norm if logged."""
         optimizer.apply(grads, variables)
         if not self.log_gradient_norms:
             return None

@@ -1,0 +1,144 @@
+"""Class-conditional GAN: labels condition both networks (TRICKS.md 4.1)."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_gans.models import data_checks
+from keras_gans.models.gan import GAN
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class ConditionalGAN(GAN):
+    """Conditional GAN (Mirza & Osindero 2014, "Conditional Generative
+    Adversarial Nets").
+
+    G maps `[z, labels]` to samples and D scores `[samples, labels]`; the
+    model trains on `(samples, labels)` batches, e.g.
+    `datasets.load("mnist", with_labels=True)`. Generated batches use labels
+    drawn uniformly from `[0, num_classes)`. Every per-step trick of `GAN`
+    applies unchanged (instance noise perturbs the samples, never the labels).
+
+    Build the networks with `networks.conditional_generator` /
+    `conditional_discriminator` (or their `_mlp_` versions): both take their
+    inputs as a list `[x, labels]` with int32 labels of shape `(batch,)`.
+
+    Args:
+        generator: Model `[z (batch, latent_dim), labels (batch,)] -> samples`.
+        discriminator: Model `[samples, labels] -> logit (batch, 1)`.
+        latent_dim: Latent size.
+        num_classes: Number of classes; labels lie in `[0, num_classes)`.
+        **kwargs: `GAN` arguments.
+
+    Example:
+
+    ```python
+    cgan = keras_gans.ConditionalGAN(
+        networks.conditional_generator(64, 10, (28, 28, 1)),
+        networks.conditional_discriminator((28, 28, 1), 10),
+        latent_dim=64, num_classes=10)
+    cgan.compile()
+    cgan.fit(datasets.load("mnist", with_labels=True), epochs=5)
+    sevens = cgan.generate(16, labels=7)
+    ```
+    """
+
+    def __init__(self, generator, discriminator, latent_dim, num_classes, **kwargs):
+        if int(num_classes) != num_classes or num_classes < 2:
+            raise ValueError(
+                f"num_classes must be an integer >= 2; received {num_classes!r}.")
+        self.num_classes = int(num_classes)
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+
+    # Networks --------------------------------------------------------------
+    def check_networks(self):
+        self._check_conditional_generator()
+        data_checks.check_input_count(self.discriminator, "discriminator", 2,
+                                      "[samples, labels]")
+        data_checks.check_same_shape(
+            "the generator's output", self.generator.output_shape,
+            "the discriminator's input", self.discriminator.inputs[0].shape)
+
+    def _check_conditional_generator(self):
+        data_checks.check_input_count(self.generator, "generator", 2, "[z, labels]")
+        data_checks.check_latent_dim(
+            self.generator, self.generator.inputs[0], self.latent_dim)
+
+    # Batches ---------------------------------------------------------------
+    def unpack_batch(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} trains on (samples, labels) batches but "
+                "the data has no labels. Load it with labels, e.g. "
+                "keras_gans.datasets.load(name, with_labels=True), or pass "
+                "fit(x, y).")
+        return x, ops.cast(ops.reshape(y, (-1,)), "int32")
+
+    def sample_labels(self, batch_size, seed=None):
+        """Class ids drawn uniformly from `[0, num_classes)`."""
+        seed = self.seed_generator if seed is None else seed
+        return keras.random.randint(
+            (batch_size,), 0, self.num_classes, seed=seed, dtype="int32")
+
+    def generator_inputs(self, batch_size, real_batch=None, seed=None):
+        return [self.sample_latents(batch_size, seed=seed),
+                self.sample_labels(batch_size, seed=seed)]
+
+    def generate_batch(self, batch_size, real_batch=None, training=True):
+        inputs = self.generator_inputs(batch_size, real_batch)
+        samples = self.generator(inputs, training=training)
+        return inputs, (samples, inputs[1])
+
+    def discriminate(self, batch, training=True):
+        samples, labels = batch
+        return self.discriminator(
+            [self.add_instance_noise(samples), labels], training=training)
+
+    def validate_batch(self, data):
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            self.unpack_batch(data)  # Raises the "no labels" error.
+        samples, labels = data[0], data[1]
+        data_checks.check_samples(samples, self.generator.output_shape, self.value_range)
+        data_checks.check_labels(labels, self.num_classes, len(samples))
+
+    # Sampling --------------------------------------------------------------
+    def resolve_labels(self, n, labels, seed):
+        """Turns `generate`'s `labels` argument into an int32 `(n,)` tensor."""
+        if labels is None:
+            return self.sample_labels(n, seed=seed)
+        labels = np.asarray(labels)
+        if labels.ndim == 0:
+            labels = np.full((n,), int(labels))
+        data_checks.check_labels(labels, self.num_classes, n)
+        return ops.convert_to_tensor(labels.reshape(-1).astype("int32"))
+
+    def generate(self, n, labels=None, seed=None, batch_size=256):
+        """Generates `n` samples of the given classes.
+
+        Args:
+            n: Number of samples.
+            labels: None (uniform random classes), one class id for all, or
+                `n` class ids.
+            seed: Int for a reproducible draw, None for the sampling stream.
+            batch_size: Generator batch size.
+
+        Returns:
+            A float32 NumPy array `(n,) + sample_shape`.
+        """
+        seed = self.sample_seed_generator if seed is None else seed
+        latents = self.sample_latents(n, seed=seed)
+        return self._run_generator([latents, self.resolve_labels(n, labels, seed)],
+                                   batch_size)
+
+    def serving_input_specs(self):
+        import tensorflow as tf
+
+        return super().serving_input_specs() + [
+            tf.TensorSpec((None,), tf.int32, name="labels")]
+
+    def serving_generator_inputs(self, latents, labels):
+        return [latents, labels]
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}

@@ -1,0 +1,232 @@
+"""InfoGAN: latent codes the generator must keep recoverable (TRICKS.md 4.4)."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_gans.models import data_checks
+from keras_gans.models.gan import GAN
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class InfoGAN(GAN):
+    """InfoGAN (Chen et al. 2016, "InfoGAN: Interpretable Representation
+    Learning by Information Maximizing Generative Adversarial Nets").
+
+    G's input is `[z, c]`: the noise `z` (`latent_dim` values) followed by the
+    codes `c`, one one-hot block per categorical code (sizes
+    `categorical_dims`, drawn uniformly) and `continuous_dims` values drawn
+    from U[-1, 1]. A head Q sharing D's body predicts `c` from G(z, c); the
+    variational lower bound of the mutual information I(c; G(z, c)) becomes
+    the loss `info_weight * (cross-entropy of each categorical code +
+    0.5 * squared error of the continuous codes)` (a unit-variance Gaussian
+    Q for the continuous part), added to both D's (training Q) and G's loss.
+
+    Every `GAN` trick applies to the real/fake head.
+
+    Build D with `networks.discriminator_with_heads(d, {"q_cat":
+    sum(categorical_dims), "q_cont": continuous_dims})` (a dict with
+    `"logit"`, `"q_cat_logits"`, `"q_cont_mean"`) and G with input width
+    `latent_dim + code_dim`.
+
+    Logs add `info_loss`, `code_acc` (accuracy of Q on the categorical codes of
+    generated samples) and `code_mse` (mean squared error on the continuous
+    codes).
+
+    Args:
+        generator: Model `(batch, latent_dim + code_dim) -> samples`.
+        discriminator: Model `samples -> dict` with the heads above.
+        latent_dim: Size of the incompressible noise z.
+        categorical_dims: Sizes of the categorical codes, e.g. `(10,)`.
+        continuous_dims: Number of continuous codes.
+        info_weight: lambda, the weight of the mutual-information term.
+        **kwargs: `GAN` arguments.
+    """
+
+    def __init__(self, generator, discriminator, latent_dim, *,
+                 categorical_dims=(10,), continuous_dims=2, info_weight=1.0, **kwargs):
+        categorical_dims = tuple(int(k) for k in np.atleast_1d(categorical_dims))
+        if any(k < 2 for k in categorical_dims):
+            raise ValueError(
+                f"Each categorical code needs >= 2 categories; got {categorical_dims}.")
+        if continuous_dims < 0 or not categorical_dims and not continuous_dims:
+            raise ValueError(
+                "InfoGAN needs at least one code: set categorical_dims and/or "
+                f"continuous_dims > 0 (got {categorical_dims}, {continuous_dims}).")
+        if info_weight < 0:
+            raise ValueError(f"info_weight must be >= 0; received {info_weight}.")
+        self.categorical_dims = categorical_dims
+        self.continuous_dims = int(continuous_dims)
+        self.info_weight = float(info_weight)
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+
+    @property
+    def code_dim(self):
+        """Width of the code vector c."""
+        return sum(self.categorical_dims) + self.continuous_dims
+
+    def check_networks(self):
+        data_checks.check_input_count(self.generator, "generator", 1, "[z, c] concatenated")
+        width = self.generator.inputs[0].shape[-1]
+        if width != self.latent_dim + self.code_dim:
+            raise ValueError(
+                f"The generator's input has width {width} but InfoGAN feeds it "
+                f"latent_dim + code_dim = {self.latent_dim} + {self.code_dim} "
+                f"(categorical {self.categorical_dims}, continuous "
+                f"{self.continuous_dims}). Build it with latent_dim="
+                f"{self.latent_dim + self.code_dim}.")
+        outputs = self.discriminator.output
+        expected = {}
+        if self.categorical_dims:
+            expected["q_cat_logits"] = sum(self.categorical_dims)
+        if self.continuous_dims:
+            expected["q_cont_mean"] = self.continuous_dims
+        for name, size in expected.items():
+            if not isinstance(outputs, dict) or name not in outputs:
+                raise ValueError(
+                    "InfoGAN needs a discriminator returning a dict with 'logit' "
+                    f"and {sorted(expected)}; build it with "
+                    "networks.discriminator_with_heads(d, {'q_cat': "
+                    f"{sum(self.categorical_dims)}, 'q_cont': {self.continuous_dims}}}).")
+            if outputs[name].shape[-1] != size:
+                raise ValueError(
+                    f"The discriminator's {name!r} head has "
+                    f"{outputs[name].shape[-1]} outputs; InfoGAN expects {size}.")
+        data_checks.check_same_shape(
+            "the generator's output", self.generator.output_shape,
+            "the discriminator's input", self.discriminator.inputs[0].shape)
+
+    def build_trackers(self):
+        trackers = super().build_trackers()
+        names = ["info_loss"]
+        names += ["code_acc"] if self.categorical_dims else []
+        names += ["code_mse"] if self.continuous_dims else []
+        for name in names:
+            trackers[name] = keras.metrics.Mean(name=name)
+        return trackers
+
+    # Codes -----------------------------------------------------------------
+    def sample_codes(self, batch_size, seed=None):
+        """Draws codes: uniform one-hot blocks, then U[-1, 1] continuous values."""
+        seed = self.seed_generator if seed is None else seed
+        parts = []
+        for k in self.categorical_dims:
+            ids = keras.random.randint((batch_size,), 0, k, seed=seed, dtype="int32")
+            parts.append(ops.one_hot(ids, k, dtype="float32"))
+        if self.continuous_dims:
+            parts.append(keras.random.uniform(
+                (batch_size, self.continuous_dims), minval=-1.0, maxval=1.0, seed=seed))
+        return ops.concatenate(parts, axis=-1)
+
+    def make_codes(self, categorical=None, continuous=None, n=None):
+        """Builds code vectors from class ids and continuous values.
+
+        Args:
+            categorical: Ints `(n, len(categorical_dims))`, or `(n,)` / a scalar
+                for one categorical code.
+            continuous: Floats `(n, continuous_dims)` (or a scalar for all).
+            n: Number of rows when both arguments are scalars.
+
+        Returns:
+            A float32 array `(n, code_dim)` to pass as `generate(codes=...)`.
+        """
+        if n is None:
+            arrays = [a for a in (categorical, continuous) if np.ndim(a) > 0]
+            if not arrays:
+                raise ValueError("make_codes needs n= when every argument is a scalar.")
+            n = len(arrays[0])
+        parts = []
+        if self.categorical_dims:
+            ids = np.zeros((n, len(self.categorical_dims)), "int64")
+            if categorical is not None:
+                categorical = np.asarray(categorical)
+                # One id per row applies to every categorical code.
+                ids[:] = categorical.reshape(-1, 1) if categorical.ndim == 1 else categorical
+            for j, k in enumerate(self.categorical_dims):
+                data_checks.check_labels(ids[:, j], k, n)
+                parts.append(np.eye(k, dtype="float32")[ids[:, j]])
+        if self.continuous_dims:
+            values = np.zeros((n, self.continuous_dims), "float32")
+            if continuous is not None:
+                values[:] = continuous
+            parts.append(values)
+        return np.concatenate(parts, axis=-1)
+
+    def generator_inputs(self, batch_size, real_batch=None, seed=None):
+        return ops.concatenate(
+            [self.sample_latents(batch_size, seed=seed),
+             self.sample_codes(batch_size, seed=seed)], axis=-1)
+
+    # Losses ----------------------------------------------------------------
+    def information_terms(self, codes, outputs):
+        """Per-example mutual-information loss of Q on `codes`, and logs."""
+        loss = 0.0
+        logs = {}
+        if self.categorical_dims:
+            logits = ops.cast(outputs["q_cat_logits"], "float32")
+            start, accuracies = 0, []
+            for k in self.categorical_dims:
+                target = ops.argmax(codes[:, start:start + k], axis=-1)
+                block = logits[:, start:start + k]
+                loss = loss + keras.losses.sparse_categorical_crossentropy(
+                    target, block, from_logits=True)
+                accuracies.append(ops.mean(ops.cast(
+                    ops.equal(ops.argmax(block, axis=-1), target), "float32")))
+                start += k
+            logs["code_acc"] = sum(accuracies) / len(accuracies)
+        if self.continuous_dims:
+            target = codes[:, sum(self.categorical_dims):]
+            error = ops.square(ops.cast(outputs["q_cont_mean"], "float32") - target)
+            loss = loss + 0.5 * ops.sum(error, axis=-1)
+            logs["code_mse"] = ops.mean(error)
+        logs["info_loss"] = ops.mean(loss)
+        return self.info_weight * loss, logs
+
+    def auxiliary_fake_loss(self, fake_inputs, fake_batch, outputs):
+        return self.information_terms(fake_inputs[:, self.latent_dim:], outputs)
+
+    def auxiliary_generator_loss(self, fake_inputs, fake_batch, outputs):
+        loss, _ = self.information_terms(fake_inputs[:, self.latent_dim:], outputs)
+        return loss, {}
+
+    # Sampling --------------------------------------------------------------
+    def generate(self, n, codes=None, seed=None, batch_size=256):
+        """Generates `n` samples with the given codes.
+
+        Args:
+            n: Number of samples.
+            codes: None (random codes) or floats `(n, code_dim)`, e.g. from
+                `make_codes(categorical=..., continuous=...)`.
+            seed: Int for a reproducible draw, None for the sampling stream.
+            batch_size: Generator batch size.
+
+        Returns:
+            A float32 NumPy array `(n,) + sample_shape`.
+        """
+        seed = self.sample_seed_generator if seed is None else seed
+        latents = self.sample_latents(n, seed=seed)
+        if codes is None:
+            codes = self.sample_codes(n, seed=seed)
+        else:
+            codes = np.asarray(codes, "float32")
+            if codes.shape != (n, self.code_dim):
+                raise ValueError(
+                    f"codes must have shape ({n}, {self.code_dim}) (one-hot blocks "
+                    f"for {self.categorical_dims}, then {self.continuous_dims} "
+                    f"continuous values); got {codes.shape}. make_codes() builds them.")
+        return self._run_generator(ops.concatenate([latents, codes], axis=-1), batch_size)
+
+    def serving_input_specs(self):
+        import tensorflow as tf
+
+        return super().serving_input_specs() + [
+            tf.TensorSpec((None, self.code_dim), tf.float32, name="codes")]
+
+    def serving_generator_inputs(self, latents, codes):
+        return ops.concatenate([latents, codes], axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(),
+                "categorical_dims": list(self.categorical_dims),
+                "continuous_dims": self.continuous_dims,
+                "info_weight": self.info_weight}
