@@ -2,6 +2,7 @@
 
 from keras_gans import callbacks
 from keras_gans import datasets
+from keras_gans import evaluation
 from keras_gans import losses
 from keras_gans import networks
 from keras_gans import penalties
@@ -26,6 +27,7 @@ __all__ = [
     "WGANGP",
     "callbacks",
     "datasets",
+    "evaluation",
     "export_generator",
     "losses",
     "networks",
