@@ -267,3 +267,15 @@ def test_export_with_labels_or_codes_serves_without_keras_gans(build_variant, tm
     served = json.loads(out.stdout.strip().splitlines()[-1])
     assert served["imported"] is False and served["dtypes"] == dtypes
     np.testing.assert_allclose(served["samples"], np.asarray(expected), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["conditional_gan", "acgan", "infogan", "vaegan"])
+def test_base_tricks_work_on_each_variant(build_variant, ring, name):
+    model = build_variant(name, d_steps=2, g_steps=2, separate_batches=True,
+                          real_label=0.9, label_noise=0.05, label_flip=0.05,
+                          instance_noise=0.1, loss="minimax")
+    model.compile()
+    logs = fit(model, ring, batch_size=256)  # 2 steps
+    assert int(model.d_optimizer.iterations) == 2 * 2 * 2
+    assert int(model.g_optimizer.iterations) == 2 * 2
+    assert all(np.all(np.isfinite(v)) for v in logs.values())
