@@ -1,0 +1,101 @@
+"""Statistics over seeds: mean, std, t-interval, paired test against a baseline.
+
+With a handful of seeds the normal approximation understates uncertainty,
+so intervals use Student's t with n - 1 degrees of freedom, and variations
+are compared with a paired t-test over the seeds both were run with (the
+same seed gives both runs the same data order, so pairing removes that
+source of variance).
+"""
+
+import dataclasses
+import math
+
+import numpy as np
+import scipy.stats
+
+
+@dataclasses.dataclass(frozen=True)
+class Description:
+    """Summary of one metric of one variation over seeds.
+
+    Attributes:
+        n: Number of seeds.
+        mean: Sample mean.
+        std: Sample standard deviation (ddof=1); NaN when n < 2.
+        ci_low, ci_high: Two-sided t-interval of the mean at `confidence`;
+            NaN when n < 2.
+    """
+
+    n: int
+    mean: float
+    std: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """A variation against the baseline, paired by seed.
+
+    Attributes:
+        n: Seeds both have.
+        difference: Mean of (variation - baseline) over those seeds.
+        p_value: Two-sided paired t-test p-value; `None` when n < 2 ("n/a").
+    """
+
+    n: int
+    difference: float
+    p_value: float
+
+
+def describe(values, confidence=0.95):
+    """Mean, std and t-interval of `values`.
+
+    Args:
+        values: Sequence of floats (one per seed); NaNs are dropped.
+        confidence: Coverage of the interval.
+
+    Returns:
+        A `Description`.
+    """
+    x = np.asarray([v for v in values if v is not None and not math.isnan(v)], float)
+    n = len(x)
+    if n == 0:
+        nan = float("nan")
+        return Description(0, nan, nan, nan, nan)
+    mean = float(x.mean())
+    if n < 2:
+        nan = float("nan")
+        return Description(1, mean, nan, nan, nan)
+    std = float(x.std(ddof=1))
+    half = float(scipy.stats.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n)
+    return Description(n, mean, std, mean - half, mean + half)
+
+
+def paired_comparison(variation, baseline):
+    """Paired t-test of a variation against the baseline over common seeds.
+
+    Args:
+        variation: Dict seed -> value.
+        baseline: Dict seed -> value.
+
+    Returns:
+        A `Comparison`; `p_value` is `None` with fewer than 2 common seeds.
+        When every paired difference is the same, the t statistic is
+        undefined: p is 1 if that difference is 0, else 0 (the limit).
+    """
+    seeds = sorted(set(variation) & set(baseline))
+    a = np.asarray([variation[s] for s in seeds], float)
+    b = np.asarray([baseline[s] for s in seeds], float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[keep], b[keep]
+    n = len(a)
+    if n == 0:
+        return Comparison(0, float("nan"), None)
+    diff = a - b
+    if n < 2:
+        return Comparison(n, float(diff.mean()), None)
+    if np.all(diff == diff[0]):
+        return Comparison(n, float(diff.mean()), 1.0 if diff[0] == 0 else 0.0)
+    p = float(scipy.stats.ttest_rel(a, b).pvalue)
+    return Comparison(n, float(diff.mean()), p)
