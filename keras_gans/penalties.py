@@ -4,7 +4,8 @@ import keras
 from keras import ops
 
 
-def gradient_penalty(critic, real, fake, seed=None, target=1.0, epsilon=1e-12):
+def gradient_penalty(critic, real, fake, seed=None, target=1.0, epsilon=1e-12,
+                     alpha=None):
     """The WGAN-GP gradient penalty `E[(||grad_x D(x_hat)|| - target)^2]`.
 
     `x_hat = real + alpha * (fake - real)` with one `alpha ~ U[0, 1]` per
@@ -24,6 +25,9 @@ def gradient_penalty(critic, real, fake, seed=None, target=1.0, epsilon=1e-12):
         seed: Seed or `keras.random.SeedGenerator` for alpha.
         target: The norm the penalty pulls toward (1 for WGAN-GP).
         epsilon: Added inside the square root.
+        alpha: Optional interpolation weights of shape `(batch,)` to use
+            instead of drawing them (e.g. to make a step reproducible across
+            devices); `seed` is then unused.
 
     Returns:
         A float32 scalar: the penalty averaged over the batch (multiply by the
@@ -35,7 +39,10 @@ def gradient_penalty(critic, real, fake, seed=None, target=1.0, epsilon=1e-12):
     fake = ops.cast(fake, "float32")
     batch_size = ops.shape(real)[0]
     alpha_shape = (batch_size,) + (1,) * (len(real.shape) - 1)
-    alpha = keras.random.uniform(alpha_shape, seed=seed)
+    if alpha is None:
+        alpha = keras.random.uniform(alpha_shape, seed=seed)
+    else:
+        alpha = ops.reshape(ops.cast(alpha, "float32"), alpha_shape)
     interpolated = real + alpha * (fake - real)
     with tf.GradientTape() as tape:
         tape.watch(interpolated)

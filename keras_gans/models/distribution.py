@@ -30,3 +30,26 @@ def scale_loss_for_replicas(loss):
     if replicas == 1:
         return loss
     return ops.multiply(loss, ops.cast(1.0 / replicas, loss.dtype))
+
+
+def is_multi_worker():
+    """Whether training runs under a multi-worker `MultiWorkerMirroredStrategy`."""
+    import tensorflow as tf
+
+    strategy = tf.distribute.get_strategy()
+    return isinstance(
+        strategy, tf.distribute.MultiWorkerMirroredStrategy
+    ) and strategy.extended._in_multi_worker_mode()
+
+
+def reducible_logs(logs):
+    """Shapes `train_step` logs so that Keras can reduce them across workers.
+
+    Keras 3 reduces the per-replica logs of a multi-worker
+    `MultiWorkerMirroredStrategy` with `strategy.reduce("MEAN", v, axis=0)`,
+    which fails on scalars ("Invalid reduction dimension 0"). A `(1,)` shape
+    reduces to the scalar every callback expects. Elsewhere logs are unchanged.
+    """
+    if not is_multi_worker():
+        return logs
+    return {name: ops.reshape(value, (1,)) for name, value in logs.items()}

@@ -13,6 +13,7 @@ from keras_gans import losses as gan_losses
 from keras_gans.callbacks.non_finite_loss import StopOnNonFiniteLoss
 from keras_gans.models import data_checks
 from keras_gans.models.distribution import num_replicas_in_sync
+from keras_gans.models.distribution import reducible_logs
 from keras_gans.models.distribution import scale_loss_for_replicas
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
@@ -501,15 +502,23 @@ class GAN(keras.Model):
     # ------------------------------------------------------------------
     # Updates.
     # ------------------------------------------------------------------
-    def _apply_update(self, optimizer, tape, loss, variables):
-        """Differentiates the replica-scaled loss and applies one update.
+    @staticmethod
+    def scale_loss(optimizer, loss):
+        """The loss to differentiate: replica-scaled and loss-scaled.
+
+        Must be called inside the `GradientTape`, or the scaling is not
+        recorded and every gradient is None.
+        """
+        return optimizer.scale_loss(scale_loss_for_replicas(loss))
+
+    def _apply_update(self, optimizer, tape, scaled_loss, variables):
+        """Differentiates a `scale_loss` result and applies one update.
 
         Returns:
             The global gradient norm if `log_gradient_norms`, else None.
         """
-        scaled = optimizer.scale_loss(scale_loss_for_replicas(loss))
         return self._apply_gradients(
-            optimizer, tape.gradient(scaled, variables), variables
+            optimizer, tape.gradient(scaled_loss, variables), variables
         )
 
     def _apply_gradients(self, optimizer, grads, variables):
@@ -524,9 +533,9 @@ class GAN(keras.Model):
         squares = [ops.sum(ops.square(ops.cast(g, "float32"))) for g in grads]
         return ops.sqrt(sum(squares)) * num_replicas_in_sync()
 
-    def _update_discriminator(self, tape, loss):
+    def _update_discriminator(self, tape, scaled_loss):
         norm = self._apply_update(
-            self.d_optimizer, tape, loss, self.discriminator_variables
+            self.d_optimizer, tape, scaled_loss, self.discriminator_variables
         )
         self.after_discriminator_update()
         return norm
@@ -545,13 +554,15 @@ class GAN(keras.Model):
             with tf.GradientTape() as tape:
                 real_loss, real_logs = self.discriminator_real_loss(real_batch)
                 real_loss = ops.mean(real_loss)
-            norm_real = self._update_discriminator(tape, real_loss)
+                scaled = self.scale_loss(self.d_optimizer, real_loss)
+            norm_real = self._update_discriminator(tape, scaled)
             with tf.GradientTape() as tape:
                 fake_loss, fake_logs = self.discriminator_fake_loss(
                     fake_inputs, fake_batch
                 )
                 fake_loss = ops.mean(fake_loss)
-            norm_fake = self._update_discriminator(tape, fake_loss)
+                scaled = self.scale_loss(self.d_optimizer, fake_loss)
+            norm_fake = self._update_discriminator(tape, scaled)
             logs = {"d_loss": real_loss + fake_loss, **real_logs, **fake_logs}
             norm = None if norm_real is None else ops.maximum(norm_real, norm_fake)
         else:
@@ -569,7 +580,8 @@ class GAN(keras.Model):
                     penalty, penalty_logs = penalty
                     loss = loss + penalty
                     logs.update(penalty_logs)
-            norm = self._update_discriminator(tape, loss)
+                scaled = self.scale_loss(self.d_optimizer, loss)
+            norm = self._update_discriminator(tape, scaled)
         if norm is not None:
             logs["d_grad_norm"] = norm
         return logs
@@ -582,8 +594,9 @@ class GAN(keras.Model):
             fake_inputs, fake_batch = self.generate_batch(batch_size, real_batch)
             loss, logs = self.generator_loss(fake_inputs, fake_batch)
             loss = ops.mean(loss)
+            scaled = self.scale_loss(self.g_optimizer, loss)
         norm = self._apply_update(
-            self.g_optimizer, tape, loss, self.generator_variables
+            self.g_optimizer, tape, scaled, self.generator_variables
         )
         logs = {"g_loss": loss, **logs}
         if norm is not None:
@@ -606,7 +619,9 @@ class GAN(keras.Model):
         for name, value in logs.items():
             if name in self._trackers:
                 self._trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self._trackers.items()}
+        return reducible_logs(
+            {name: tracker.result() for name, tracker in self._trackers.items()}
+        )
 
     def test_step(self, data):
         raise NotImplementedError(

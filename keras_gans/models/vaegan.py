@@ -4,7 +4,6 @@ import keras
 from keras import ops
 
 from keras_gans.models import data_checks
-from keras_gans.models.distribution import scale_loss_for_replicas
 from keras_gans.models.gan import GAN
 
 
@@ -121,7 +120,7 @@ class VAEGAN(GAN):
             encoder_loss = self.kl_weight * kl + self.reconstruction_weight * reconstruction
             decoder_loss = (self.reconstruction_weight * reconstruction
                             + self.adversarial_weight * adversarial)
-            scaled = [self.g_optimizer.scale_loss(scale_loss_for_replicas(loss))
+            scaled = [self.scale_loss(self.g_optimizer, loss)
                       for loss in (decoder_loss, encoder_loss)]
         decoder_vars = self.generator.trainable_variables
         encoder_vars = self.encoder.trainable_variables

@@ -151,8 +151,18 @@ class WGANGP(WGAN):
             return self.adversarial_logits(self.discriminator(samples, training=True))
 
         penalty = penalties.gradient_penalty(
-            critic, real_batch, fake_batch, seed=self.seed_generator)
+            critic, real_batch, fake_batch,
+            alpha=self.interpolation_weights(real_batch))
         return self.gp_weight * penalty, {"gradient_penalty": penalty}
+
+    def interpolation_weights(self, real_batch):
+        """Per-example weights of the interpolates, drawn from U[0, 1].
+
+        Args:
+            real_batch: The step's real batch (its size sets the shape).
+        """
+        return keras.random.uniform(
+            (self.batch_size_of(real_batch),), seed=self.seed_generator)
 
     def get_config(self):
         config = super().get_config()

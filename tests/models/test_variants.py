@@ -279,3 +279,19 @@ def test_base_tricks_work_on_each_variant(build_variant, ring, name):
     assert int(model.d_optimizer.iterations) == 2 * 2 * 2
     assert int(model.g_optimizer.iterations) == 2 * 2
     assert all(np.all(np.isfinite(v)) for v in logs.values())
+
+
+def test_gradient_penalty_with_given_interpolation_weights():
+    real = tf.zeros((3, 2))
+    fake = tf.ones((3, 2))
+    seen = []
+
+    def critic(x):
+        seen.append(x)
+        return tf.reduce_sum(x ** 2, axis=-1)
+
+    penalty = penalties.gradient_penalty(critic, real, fake, alpha=[0.0, 0.5, 1.0])
+    np.testing.assert_allclose(seen[0].numpy(), [[0, 0], [0.5, 0.5], [1, 1]])
+    # grad of sum(x^2) is 2x: norms 0, sqrt(2), 2 sqrt(2).
+    norms = np.array([0.0, math.sqrt(2), 2 * math.sqrt(2)])
+    np.testing.assert_allclose(float(penalty), np.mean((norms - 1) ** 2), rtol=1e-5)
