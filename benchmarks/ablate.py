@@ -11,15 +11,17 @@ variations over the base:
     --variation=d_steps_3:d_steps=3,d_optimizer=sgd
 
 Any flag given after the flagfile overrides it (e.g. `--dataset=fashion_mnist`,
-`--seeds=0`, `--epochs=1`). Results go to `--output_dir/<study>/<variation>/
-seed_<k>/`; re-running the same command skips finished runs and resumes
-interrupted ones from their last end-of-epoch checkpoint. The report
-(`report.md`, `results.csv`, figures) is written into `--output_dir/<study>/`
-and its table printed at the end. `--num_shards/--shard_index` split the runs
-over machines that share the output folder.
+`--seeds=0`, `--epochs=1`). A value may contain commas (`metrics=fid,kid`):
+a comma starts a new pair only when `flag=` follows it. Unknown flags and
+malformed variations fail before any run starts. Results go to
+`--output_dir/<study>_<dataset>/<variation>/seed_<k>/`; re-running the same
+command skips finished runs and resumes interrupted ones from their last
+end-of-epoch checkpoint. The report (`report.md`, `results.csv`, figures) is
+written into the study folder and its table printed at the end.
+`--num_shards/--shard_index` split the runs over machines that share the
+output folder.
 """
 
-import json
 import os
 import sys
 
@@ -40,6 +42,9 @@ from benchmarks.harness import variations as variations_lib  # noqa: E402
 FLAGS = flags.FLAGS
 RUN_FLAG_NAMES = run_flags.define_run_flags(FLAGS)
 STUDY_FLAG_NAMES = study_flags.define_study_flags(FLAGS)
+# Key flags of the main module are the ones `--help` lists.
+for _name in STUDY_FLAG_NAMES + RUN_FLAG_NAMES:
+    flags.declare_key_flag(_name)
 
 
 class StudyError(ValueError):
@@ -79,7 +84,9 @@ def parse_seeds(texts):
     try:
         return [int(t) for t in texts]
     except ValueError:
-        raise StudyError(f"--seeds must be integers, e.g. --seeds=0,1,2; got {texts}.") from None
+        raise StudyError(
+            f"--seeds must be integers, e.g. --seeds=0,1,2; got {texts}."
+        ) from None
 
 
 def preflight(runs):
@@ -96,6 +103,15 @@ def preflight(runs):
             registry.model_class(model)
         except registry.ModelNotAvailableError as err:
             raise StudyError(str(err)) from None
+    for run in runs:
+        entry = registry.get_entry(run.values["model"])
+        labelled = run.values["num_classes"] or run.values["dataset"] != "celeb_a"
+        if entry.needs_labels and not labelled:
+            raise StudyError(
+                f"Variation {run.variation!r} (--model={run.values['model']}) "
+                f"trains on labels, but --dataset={run.values['dataset']} has "
+                f"none; leave it out with --skip_variations={run.variation}."
+            )
 
 
 def plan(argv):
@@ -104,16 +120,24 @@ def plan(argv):
     variations = variations_lib.parse_variations(
         FLAGS.variation, RUN_FLAG_NAMES, STUDY_FLAG_NAMES
     )
+    baseline = FLAGS.baseline or variations[0].name
+    variations = variations_lib.select(
+        variations, FLAGS.only_variations, FLAGS.skip_variations
+    )
     names = [v.name for v in variations]
-    baseline = FLAGS.baseline or names[0]
     if baseline not in names:
         raise StudyError(
-            f"--baseline={baseline} is not a variation of this study."
+            f"--baseline={baseline} is not a variation of this study (or was left "
+            "out by --only_variations/--skip_variations)."
             f"{variations_lib.suggest(baseline, names)} Variations: {', '.join(names)}."
         )
     base = plan_lib.base_args(FLAGS, RUN_FLAG_NAMES)
     runs = plan_lib.plan_study(
-        name, base, variations, parse_seeds(FLAGS.seeds), FLAGS.datasets
+        name,
+        base,
+        variations,
+        parse_seeds(FLAGS.seeds),
+        FLAGS.datasets or [FLAGS.dataset],
     )
     mine = plan_lib.shard(runs, FLAGS.num_shards, FLAGS.shard_index)
     return runs, mine, names, baseline

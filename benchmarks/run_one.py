@@ -1,4 +1,6 @@
-"""Trains one run of a study: `python benchmarks/run_one.py --flagfile=RUN_DIR/flags.txt --run_dir=RUN_DIR`.
+"""Trains one run of a study, in its own process.
+
+    python benchmarks/run_one.py --flagfile=RUN_DIR/flags.txt --run_dir=RUN_DIR
 
 `ablate.py` starts one such process per (variation, seed), after writing
 the run's complete flags to `RUN_DIR/flags.txt`. Started again on the same
@@ -28,6 +30,8 @@ flags.DEFINE_integer(
 flags.DEFINE_integer(
     "verbose", 2, "Keras fit verbosity: 1 progress bar, 2 one line per epoch."
 )
+for _name in RUN_FLAG_NAMES:
+    flags.declare_key_flag(_name)  # Listed by --help.
 
 
 def main(argv):

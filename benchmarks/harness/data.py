@@ -61,9 +61,7 @@ def data_info(values):
                 "--g_output_activation=none (or auto)."
             )
         centers, std = datasets.mixture_spec(name)
-        return DataInfo(
-            name, (2,), False, None, None, len(centers), centers, std
-        )
+        return DataInfo(name, (2,), False, None, None, len(centers), centers, std)
     if activation is None:
         raise ValueError(
             f"Image data needs a bounded generator output: set "
@@ -82,33 +80,94 @@ def data_info(values):
     return DataInfo(name, (side, side, 1), True, value_range, activation, 10)
 
 
-def training_data(values, info, with_labels=False):
-    """The shuffled, batched training `tf.data.Dataset` of the run.
+# Memory the shuffle buffer may take; whole datasets fit below it except
+# CelebA, which is shuffled within windows of this size.
+_SHUFFLE_BUFFER_BYTES = 256 * 2**20
 
-    The shuffle order follows the run's seed, so seeds differ in data order
-    as well as in initial weights.
-    """
+
+def _examples(values, info, with_labels):
+    """The training split, unshuffled, one example per element."""
     from keras_gans import datasets
 
     common = dict(
-        batch_size=values["batch_size"],
+        batch_size=1,
         with_labels=with_labels,
+        shuffle=False,
         seed=values["seed"],
         num_examples=values["num_examples"],
+        drop_remainder=False,
     )
     if info.name in MIXTURES:
-        return datasets.load(info.name, **common)
-    if info.name == "stacked_mnist":
-        return stacked_mnist.load(
+        batched = datasets.load(info.name, **common)
+    elif info.name == "stacked_mnist":
+        batched = stacked_mnist.load(
             data_dir=values["data_dir"], value_range=info.value_range, **common
         )
-    return datasets.load(
-        info.name,
-        value_range=info.value_range,
-        data_dir=values["data_dir"],
-        image_size=values["image_size"],
-        **common,
-    )
+    else:
+        batched = datasets.load(
+            info.name,
+            value_range=info.value_range,
+            data_dir=values["data_dir"],
+            image_size=values["image_size"],
+            **common,
+        )
+    return batched.unbatch(), int(batched.cardinality())
+
+
+class TrainingStream:
+    """The run's endless stream of training batches.
+
+    Pass `p` over the data is shuffled with the seed `(seed, p)` and cut into
+    `n // batch_size` full batches. The order therefore depends only on the
+    run's seed and the step, not on how many iterators were opened before
+    (Keras and `GAN.fit` open some): a resumed run, started at the step of
+    its checkpoint, sees exactly the batches an uninterrupted run would, and
+    seeds differ in data order as well as in initial weights.
+
+    Build the stream before `keras.utils.set_random_seed(0)` or
+    `tf.random.set_seed(0)`: tf.data cannot combine a global seed of 0 with
+    the per-pass seed tensors used here.
+
+    Args:
+        values: The run's flag values.
+        info: Its `DataInfo`.
+        with_labels: Yield `(x, labels)` batches.
+
+    Attributes:
+        steps_per_pass: Full batches in one pass over the data.
+    """
+
+    def __init__(self, values, info, with_labels=False):
+        self.examples, count = _examples(values, info, with_labels)
+        self.batch_size = values["batch_size"]
+        if count < self.batch_size:
+            raise ValueError(
+                f"--dataset={info.name} has {count} training examples, fewer "
+                f"than --batch_size={self.batch_size}; lower the batch size or "
+                "raise --num_examples."
+            )
+        self.steps_per_pass = count // self.batch_size
+        bytes_per_example = 4 * int(np.prod(info.sample_shape))
+        self.buffer = min(count, max(1000, _SHUFFLE_BUFFER_BYTES // bytes_per_example))
+        self.seed = values["seed"]
+
+    def _one_pass(self, index):
+        import tensorflow as tf
+
+        # A large odd multiplier keeps (seed, pass) pairs from colliding.
+        seed = tf.constant(self.seed, tf.int64) * 1_000_003 + index
+        shuffled = self.examples.shuffle(
+            self.buffer, seed=seed, reshuffle_each_iteration=False
+        )
+        return shuffled.batch(self.batch_size, drop_remainder=True)
+
+    def from_step(self, step):
+        """The stream starting at batch `step` (0 for a fresh run)."""
+        import tensorflow as tf
+
+        first_pass, offset = divmod(step, self.steps_per_pass)
+        passes = tf.data.Dataset.range(first_pass, 2**62)
+        return passes.flat_map(self._one_pass).skip(offset).prefetch(tf.data.AUTOTUNE)
 
 
 def reference_images(values, info, num_examples):

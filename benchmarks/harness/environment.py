@@ -41,9 +41,9 @@ def device_description():
     """The accelerators TensorFlow sees, or the CPU model and core count."""
     import tensorflow as tf
 
-    accelerators = tf.config.list_logical_devices("GPU") + tf.config.list_logical_devices(
-        "TPU"
-    )
+    accelerators = tf.config.list_logical_devices(
+        "GPU"
+    ) + tf.config.list_logical_devices("TPU")
     if accelerators:
         names = []
         for device in accelerators:

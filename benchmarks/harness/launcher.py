@@ -17,7 +17,9 @@ import time
 
 from benchmarks.harness import run_dir as run_dir_lib
 
-RUN_ONE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "run_one.py")
+RUN_ONE = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "run_one.py"
+)
 # TensorFlow's C++ start-up chatter and Python warnings stay in log.txt only.
 _NOISE = re.compile(
     r"^(?:[IWE]\d{4} |WARNING: All log messages|.*Warning: |\s+self\.data_adapter"
@@ -149,6 +151,34 @@ class Launcher:
                 if self.echo and not _NOISE.match(line):
                     self._print(f"{prefix} {line.rstrip()}")
 
+    def _start(self, index, env):
+        """Starts run `index`; returns `(process, start time, pump thread)`."""
+        spec = self.runs[index]
+        prefix = f"[{index + 1}/{len(self.runs)} {spec.variation}/seed_{spec.seed}]"
+        self._print(f"{prefix} start ({spec.study})")
+        process = subprocess.Popen(
+            self.command(spec),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        log_path = os.path.join(spec.run_dir(self.output_dir), run_dir_lib.LOG_FILE)
+        pump = threading.Thread(
+            target=self._pump, args=(process, prefix, log_path), daemon=True
+        )
+        pump.start()
+        return process, time.time(), pump
+
+    def _describe_end(self, spec, code, elapsed):
+        if code == 0:
+            return f"{spec.name} finished in {format_duration(elapsed)}"
+        log_path = os.path.join(spec.run_dir(self.output_dir), run_dir_lib.LOG_FILE)
+        return (
+            f"{spec.name} failed in {format_duration(elapsed)} (exit code {code}; "
+            f"see {log_path})"
+        )
+
     def run(self):
         """Trains every run that is not finished yet.
 
@@ -163,50 +193,34 @@ class Launcher:
                 results[index] = RunResult(spec, "skipped")
             else:
                 pending.append(index)
-        skipped = total - len(pending)
+        done = total - len(pending)
         self._print(
-            f"{total} runs: {skipped} already finished, {len(pending)} to train, "
+            f"{total} runs: {done} already finished, {len(pending)} to train, "
             f"{self.parallel} at a time."
         )
         running = {}  # index -> (process, start time, pump thread)
         durations = []
-        done = skipped
         study_start = time.time()
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         while pending or running:
             while pending and len(running) < self.parallel:
                 index = pending.pop(0)
-                spec = self.runs[index]
-                path = spec.run_dir(self.output_dir)
-                prefix = f"[{index + 1}/{total} {spec.variation}/seed_{spec.seed}]"
-                self._print(f"{prefix} start ({spec.study})")
-                process = subprocess.Popen(
-                    self.command(spec),
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                    env=env,
-                )
-                log_path = os.path.join(path, run_dir_lib.LOG_FILE)
-                pump = threading.Thread(
-                    target=self._pump, args=(process, prefix, log_path), daemon=True
-                )
-                pump.start()
-                running[index] = (process, time.time(), pump)
+                running[index] = self._start(index, env)
             time.sleep(0.2)
             for index, (process, start, pump) in list(running.items()):
                 elapsed = time.time() - start
-                if self.run_timeout and elapsed > self.run_timeout and process.poll() is None:
-                    process.kill()
+                if self.run_timeout and elapsed > self.run_timeout:
+                    process.kill()  # A no-op if it has just ended.
                 code = process.poll()
                 if code is None:
                     continue
                 pump.join()
                 del running[index]
                 spec = self.runs[index]
-                outcome = "finished" if code == 0 else "failed"
-                results[index] = RunResult(spec, outcome, elapsed, code)
+                results[index] = RunResult(
+                    spec, "finished" if code == 0 else "failed", elapsed, code
+                )
                 done += 1
                 if code == 0:
                     durations.append(elapsed)
@@ -216,14 +230,9 @@ class Launcher:
                     [time.time() - s for _, s, _ in running.values()],
                     self.parallel,
                 )
-                eta_text = "?" if eta is None else format_duration(eta)
-                detail = "" if code == 0 else (
-                    f" (exit code {code}; see "
-                    f"{os.path.join(spec.run_dir(self.output_dir), run_dir_lib.LOG_FILE)})"
-                )
                 self._print(
-                    f"[{done}/{total} done] {spec.name} {outcome} in "
-                    f"{format_duration(elapsed)}{detail}; elapsed "
-                    f"{format_duration(time.time() - study_start)}, ETA {eta_text}"
+                    f"[{done}/{total} done] {self._describe_end(spec, code, elapsed)}; "
+                    f"elapsed {format_duration(time.time() - study_start)}, "
+                    f"ETA {'?' if eta is None else format_duration(eta)}"
                 )
         return results

@@ -51,14 +51,22 @@ def builder_kwargs(values, prefix, arch):
     return kwargs
 
 
-def build_generator(values, info, num_classes=None):
-    """The generator; label-conditioned when `num_classes` is given."""
+def build_generator(values, info, num_classes=None, extra_inputs=0):
+    """The generator.
+
+    Args:
+        values: The run's flag values.
+        info: The dataset's `data.DataInfo`.
+        num_classes: If given, G also takes a label input (conditional GAN,
+            ACGAN).
+        extra_inputs: Input width beyond `latent_dim` (InfoGAN's codes).
+    """
     from keras_gans import networks
 
     arch = architecture(values, "g", info)
     kwargs = builder_kwargs(values, "g", arch)
     kwargs["output_activation"] = data_lib.output_activation_for(values)
-    latent_dim = values["latent_dim"]
+    latent_dim = values["latent_dim"] + extra_inputs
     if num_classes is not None:
         if arch == "autoencoder":
             raise ValueError(

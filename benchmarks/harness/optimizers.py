@@ -18,7 +18,9 @@ def build_optimizer(values, prefix):
             beta_2=values[f"{prefix}_beta_2"],
         )
     if name == "sgd":
-        return keras.optimizers.SGD(learning_rate, momentum=values[f"{prefix}_momentum"])
+        return keras.optimizers.SGD(
+            learning_rate, momentum=values[f"{prefix}_momentum"]
+        )
     if name == "rmsprop":
         return keras.optimizers.RMSprop(
             learning_rate, momentum=values[f"{prefix}_momentum"]

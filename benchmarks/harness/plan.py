@@ -1,4 +1,4 @@
-"""Expands a study into runs: (dataset) x seeds x variations, then shards.
+"""Expands a study into runs: datasets x seeds x variations, then shards.
 
 Each run is described by the full text of its per-run flags (`flags.txt`):
 the study's base values, then the variation's overrides, then the seed. The
@@ -73,7 +73,16 @@ def resolve_run_flags(args, variation_name="(base)"):
     return fv, "\n".join(line for line in lines if line) + "\n"
 
 
-def plan_study(study, base, variations, seeds, datasets=()):
+def study_folder(study, dataset):
+    """`<study>_<dataset>`, or `study` when it already ends with the dataset.
+
+    Naming the folder after the dataset keeps `--dataset=fashion_mnist`
+    results of a flagfile apart from its MNIST ones.
+    """
+    return study if study.endswith(dataset) else f"{study}_{dataset}"
+
+
+def plan_study(study, base, variations, seeds, datasets):
     """All runs of a study, in launch order.
 
     Runs are ordered seed by seed, so that partial results (or one shard)
@@ -84,28 +93,29 @@ def plan_study(study, base, variations, seeds, datasets=()):
         base: Base run-flag arguments (`base_args`).
         variations: List of `Variation`.
         seeds: List of ints.
-        datasets: Optional dataset names; each gives a study `<study>_<name>`
-            with `--dataset=<name>`.
+        datasets: Dataset names; each gives a study folder
+            `study_folder(study, name)` trained with `--dataset=<name>`.
 
     Returns:
         A list of `RunSpec`.
     """
     if not seeds:
-        raise ValueError("--seeds is empty; give at least one seed, e.g. --seeds=0,1,2.")
+        raise ValueError(
+            "--seeds is empty; give at least one seed, e.g. --seeds=0,1,2."
+        )
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"--seeds lists a seed twice: {seeds}.")
+    if not datasets:
+        raise ValueError("No dataset given; set --dataset or --datasets.")
     runs = []
-    targets = [(f"{study}_{d}", [f"--dataset={d}"]) for d in datasets] or [
-        (study, [])
-    ]
-    for study_name, dataset_args in targets:
+    for dataset in datasets:
         for seed in seeds:
             for variation in variations:
-                args = base + dataset_args + variation.as_args() + [f"--seed={seed}"]
-                fv, text = resolve_run_flags(args, variation.name)
+                args = base + [f"--dataset={dataset}"] + variation.as_args()
+                fv, text = resolve_run_flags(args + [f"--seed={seed}"], variation.name)
                 runs.append(
                     RunSpec(
-                        study=study_name,
+                        study=study_folder(study, dataset),
                         variation=variation.name,
                         seed=int(seed),
                         flags_text=text,

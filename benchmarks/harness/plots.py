@@ -27,7 +27,9 @@ def _pyplot():
 def _save(figure, path):
     plt = _pyplot()
     figure.tight_layout()
-    run_dir_lib.atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=90))
+    run_dir_lib.atomic_write(
+        path, lambda tmp: figure.savefig(tmp, format="png", dpi=90)
+    )
     plt.close(figure)
     return path
 
@@ -42,20 +44,25 @@ def metric_bars(study, path):
         return None
     cols = min(3, len(metrics))
     rows = math.ceil(len(metrics) / cols)
-    figure, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    figure, axes = plt.subplots(
+        rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False
+    )
     positions = np.arange(len(study.variations))
     for ax, metric in zip(axes.flat, metrics):
         described = [
-            stats.describe(list(study.values(v, metric).values())) for v in study.variations
+            stats.describe(list(study.values(v, metric).values()))
+            for v in study.variations
         ]
         means = [d.mean for d in described]
         errors = [0.0 if d.n < 2 else d.std for d in described]
-        colors = ["tab:gray" if v == study.baseline else "tab:blue" for v in study.variations]
+        colors = [
+            "tab:gray" if v == study.baseline else "tab:blue" for v in study.variations
+        ]
         ax.bar(positions, means, yerr=errors, capsize=3, color=colors)
         ax.set_xticks(positions)
         ax.set_xticklabels(study.variations, rotation=35, ha="right", fontsize=8)
         ax.set_title(METRICS[metric].title)
-    for ax in list(axes.flat)[len(metrics):]:
+    for ax in list(axes.flat)[len(metrics) :]:
         ax.axis("off")
     return _save(figure, path)
 
@@ -68,11 +75,15 @@ def training_curves(study, path):
     keys = list(study.metrics) + ["d_loss", "g_loss"]
     cols = min(3, len(keys))
     rows = math.ceil(len(keys) / cols)
-    figure, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
+    figure, axes = plt.subplots(
+        rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False
+    )
     for variation in study.variations:
         per_seed = [
             run_dir_lib.read_jsonl(
-                os.path.join(study.directory, variation, f"seed_{s}", run_dir_lib.METRICS_FILE)
+                os.path.join(
+                    study.directory, variation, f"seed_{s}", run_dir_lib.METRICS_FILE
+                )
             )
             for s in sorted(study.runs[variation])
         ]
@@ -96,7 +107,7 @@ def training_curves(study, path):
     for ax, key in zip(axes.flat, keys):
         ax.set_title(METRICS[key].title if key in METRICS else key)
         ax.set_xlabel("epoch")
-    for ax in list(axes.flat)[len(keys):]:
+    for ax in list(axes.flat)[len(keys) :]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
     return _save(figure, path)
@@ -117,7 +128,9 @@ def sample_grids(study, path):
         return None
     cols = min(4, len(pictures))
     rows = math.ceil(len(pictures) / cols)
-    figure, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.4 * rows), squeeze=False)
+    figure, axes = plt.subplots(
+        rows, cols, figsize=(3.2 * cols, 3.4 * rows), squeeze=False
+    )
     for ax, (title, picture) in zip(axes.flat, pictures):
         ax.imshow(plt.imread(picture), cmap="gray")
         ax.set_title(title, fontsize=8)
@@ -134,8 +147,17 @@ def write_all(study):
     """
     folder = os.path.join(study.directory, FIGURE_DIR)
     figures = [
-        ("Final metrics (mean, std error bars)", metric_bars(study, os.path.join(folder, "metrics.png"))),
-        ("Training curves (mean over seeds)", training_curves(study, os.path.join(folder, "curves.png"))),
-        ("Samples (first seed)", sample_grids(study, os.path.join(folder, "samples.png"))),
+        (
+            "Final metrics (mean, std error bars)",
+            metric_bars(study, os.path.join(folder, "metrics.png")),
+        ),
+        (
+            "Training curves (mean over seeds)",
+            training_curves(study, os.path.join(folder, "curves.png")),
+        ),
+        (
+            "Samples (first seed)",
+            sample_grids(study, os.path.join(folder, "samples.png")),
+        ),
     ]
     return [(title, path) for title, path in figures if path]

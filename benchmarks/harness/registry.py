@@ -41,28 +41,38 @@ class ModelEntry:
     Attributes:
         class_name: Attribute of `keras_gans` holding the model class.
         needs_labels: Whether training batches are `(x, labels)`.
-        conditional_networks: Whether G and D take a label input.
-        extra_arguments: Flag name -> constructor argument of the variant's
-            own hyperparameters (always passed).
+        conditional_generator: Whether G takes `[z, labels]`.
+        conditional_discriminator: Whether D takes `[x, labels]`.
+        arguments: Function `(values, info) -> dict` of the variant's own
+            constructor arguments (always passed).
         encoder: Whether the variant takes an encoder first (VAE-GAN).
         discriminator_heads: Function `(values, info) -> heads dict` for
             `networks.discriminator_with_heads`, or `None`.
+        generator_extra_inputs: Function `values -> int`, input width the
+            generator takes beyond `latent_dim` (InfoGAN's codes), or `None`.
     """
 
     class_name: str
     needs_labels: bool = False
-    conditional_networks: bool = False
-    extra_arguments: tuple = ()
+    conditional_generator: bool = False
+    conditional_discriminator: bool = False
+    arguments: object = None
     encoder: bool = False
     discriminator_heads: object = None
+    generator_extra_inputs: object = None
+
+
+def categorical_dims(values):
+    """`--categorical_dims` as a tuple of ints."""
+    return tuple(int(k) for k in values["categorical_dims"])
 
 
 def _infogan_heads(values, info):
     heads = {}
-    if values["num_categorical"]:
-        heads["q_cat"] = values["num_categorical"]
-    if values["num_continuous"]:
-        heads["q_cont"] = values["num_continuous"]
+    if categorical_dims(values):
+        heads["q_cat"] = sum(categorical_dims(values))
+    if values["continuous_dims"]:
+        heads["q_cont"] = values["continuous_dims"]
     return heads
 
 
@@ -71,37 +81,54 @@ MODELS = {
     "conditional_gan": ModelEntry(
         "ConditionalGAN",
         needs_labels=True,
-        conditional_networks=True,
-        extra_arguments=(("num_classes", "num_classes"),),
+        conditional_generator=True,
+        conditional_discriminator=True,
+        arguments=lambda values, info: {"num_classes": num_classes(values, info)},
     ),
     "acgan": ModelEntry(
         "ACGAN",
         needs_labels=True,
-        extra_arguments=(("num_classes", "num_classes"), ("aux_weight", "aux_weight")),
+        conditional_generator=True,
+        arguments=lambda values, info: {
+            "num_classes": num_classes(values, info),
+            "class_loss_weight": values["class_loss_weight"],
+        },
         discriminator_heads=lambda values, info: {"class": num_classes(values, info)},
     ),
     "infogan": ModelEntry(
         "InfoGAN",
-        extra_arguments=(
-            ("num_categorical", "num_categorical"),
-            ("num_continuous", "num_continuous"),
-            ("info_weight", "info_weight"),
-        ),
+        arguments=lambda values, info: {
+            "categorical_dims": categorical_dims(values),
+            "continuous_dims": values["continuous_dims"],
+            "info_weight": values["info_weight"],
+        },
         discriminator_heads=_infogan_heads,
+        generator_extra_inputs=lambda values: (
+            sum(categorical_dims(values)) + values["continuous_dims"]
+        ),
     ),
     "wgan": ModelEntry(
-        "WGAN", extra_arguments=(("clip_value", "clip_value"), ("n_critic", "n_critic"))
+        "WGAN",
+        arguments=lambda values, info: {
+            "clip_value": values["clip_value"],
+            "n_critic": values["n_critic"],
+        },
     ),
     "wgangp": ModelEntry(
-        "WGANGP", extra_arguments=(("gp_weight", "gp_weight"), ("n_critic", "n_critic"))
+        "WGANGP",
+        arguments=lambda values, info: {
+            "gp_weight": values["gp_weight"],
+            "n_critic": values["n_critic"],
+        },
     ),
     "vaegan": ModelEntry(
         "VAEGAN",
         encoder=True,
-        extra_arguments=(
-            ("kl_weight", "kl_weight"),
-            ("reconstruction_weight", "reconstruction_weight"),
-        ),
+        arguments=lambda values, info: {
+            "kl_weight": values["kl_weight"],
+            "reconstruction_weight": values["reconstruction_weight"],
+            "adversarial_weight": values["adversarial_weight"],
+        },
     ),
 }
 
@@ -169,9 +196,11 @@ def build_model(values, info, defaults):
 
     entry = get_entry(values["model"])
     cls = model_class(values["model"])
-    classes = num_classes(values, info) if entry.conditional_networks else None
-    generator = nets.build_generator(values, info, classes)
-    discriminator = nets.build_discriminator(values, info, classes)
+    g_classes = num_classes(values, info) if entry.conditional_generator else None
+    d_classes = num_classes(values, info) if entry.conditional_discriminator else None
+    extra = entry.generator_extra_inputs(values) if entry.generator_extra_inputs else 0
+    generator = nets.build_generator(values, info, g_classes, extra_inputs=extra)
+    discriminator = nets.build_discriminator(values, info, d_classes)
     if entry.discriminator_heads is not None:
         from keras_gans import networks
 
@@ -179,10 +208,8 @@ def build_model(values, info, defaults):
             discriminator, entry.discriminator_heads(values, info)
         )
     kwargs = trick_arguments(values, defaults)
-    for flag, argument in entry.extra_arguments:
-        kwargs[argument] = (
-            num_classes(values, info) if flag == "num_classes" else values[flag]
-        )
+    if entry.arguments is not None:
+        kwargs.update(entry.arguments(values, info))
     kwargs["seed"] = values["seed"]
     _check_arguments(cls, kwargs, values["model"])
     networks_args = [generator, discriminator]

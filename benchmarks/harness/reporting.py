@@ -168,7 +168,9 @@ def rows(study):
     for variation in study.variations:
         for metric in study.metrics + ["wall_time_s"]:
             if metric == "wall_time_s":
-                values, base = study.wall_times(variation), study.wall_times(study.baseline)
+                values, base = study.wall_times(variation), study.wall_times(
+                    study.baseline
+                )
             else:
                 values = study.values(variation, metric)
                 base = study.values(study.baseline, metric)
@@ -206,7 +208,9 @@ def console_table(study):
         n = table[(variation, columns[0])]["description"].n
         cells = [variation, str(n)]
         for metric in columns:
-            cells.append(_mean_std(table[(variation, metric)]["description"], _digits(metric)))
+            cells.append(
+                _mean_std(table[(variation, metric)]["description"], _digits(metric))
+            )
         body.append(cells)
     published_rows, note = published_lib.lookup(study.published_key, study.dataset)
     for model, values, source in published_rows:
@@ -264,7 +268,9 @@ def markdown_report(study, figures=()):
             d = table[(variation, metric)]["description"]
             digits = _digits(metric)
             cells.append(
-                "n/a" if d.n < 2 else f"[{_fmt(d.ci_low, digits)}, {_fmt(d.ci_high, digits)}]"
+                "n/a"
+                if d.n < 2
+                else f"[{_fmt(d.ci_low, digits)}, {_fmt(d.ci_high, digits)}]"
             )
         out.append(f"| {variation} | " + " | ".join(cells) + " |")
     out += ["", f"## Difference from `{study.baseline}` (paired t-test over seeds)", ""]
@@ -292,16 +298,33 @@ def csv_report(study):
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
         [
-            "study", "variation", "metric", "n", "mean", "std", "ci95_low",
-            "ci95_high", "baseline", "diff_vs_baseline", "paired_n", "p_value",
+            "study",
+            "variation",
+            "metric",
+            "n",
+            "mean",
+            "std",
+            "ci95_low",
+            "ci95_high",
+            "baseline",
+            "diff_vs_baseline",
+            "paired_n",
+            "p_value",
         ]
     )
     for r in rows(study):
         d, c = r["description"], r["comparison"]
         writer.writerow(
             [
-                study.name, r["variation"], r["metric"], d.n, d.mean, d.std,
-                d.ci_low, d.ci_high, study.baseline,
+                study.name,
+                r["variation"],
+                r["metric"],
+                d.n,
+                d.mean,
+                d.std,
+                d.ci_low,
+                d.ci_high,
+                study.baseline,
                 "" if c is None else c.difference,
                 "" if c is None else c.n,
                 "" if c is None or c.p_value is None else c.p_value,

@@ -56,12 +56,18 @@ def _network_flags(prefix, role, fv, output_activation):
         flag_values=fv,
     )
     flags.DEFINE_integer(
-        f"{prefix}_width", 128, f"{role} MLP hidden width.", lower_bound=1,
-        flag_values=fv
+        f"{prefix}_width",
+        128,
+        f"{role} MLP hidden width.",
+        lower_bound=1,
+        flag_values=fv,
     )
     flags.DEFINE_integer(
-        f"{prefix}_filters", 64, f"{role} DCGAN base filter count.",
-        lower_bound=1, flag_values=fv
+        f"{prefix}_filters",
+        64,
+        f"{role} DCGAN base filter count.",
+        lower_bound=1,
+        flag_values=fv,
     )
     flags.DEFINE_integer(
         f"{prefix}_dense_units",
@@ -152,7 +158,9 @@ def define_run_flags(fv):
         "Model variant (TRICKS 3.4, 4.1, 4.2, 4.4, 4.8).",
         flag_values=fv,
     )
-    flags.DEFINE_integer("latent_dim", 64, "Latent vector size.", lower_bound=1, flag_values=fv)
+    flags.DEFINE_integer(
+        "latent_dim", 64, "Latent vector size.", lower_bound=1, flag_values=fv
+    )
     flags.DEFINE_string(
         "loss",
         "non_saturating",
@@ -167,10 +175,18 @@ def define_run_flags(fv):
         flag_values=fv,
     )
     flags.DEFINE_integer(
-        "d_steps", 1, "D updates per training step (TRICKS 2.3).", lower_bound=1, flag_values=fv
+        "d_steps",
+        1,
+        "D updates per training step (TRICKS 2.3).",
+        lower_bound=1,
+        flag_values=fv,
     )
     flags.DEFINE_integer(
-        "g_steps", 1, "G updates per training step (TRICKS 2.4).", lower_bound=1, flag_values=fv
+        "g_steps",
+        1,
+        "G updates per training step (TRICKS 2.4).",
+        lower_bound=1,
+        flag_values=fv,
     )
     flags.DEFINE_bool(
         "separate_batches",
@@ -179,24 +195,43 @@ def define_run_flags(fv):
         flag_values=fv,
     )
     flags.DEFINE_float(
-        "real_label", 1.0, "D target for real data (TRICKS 4.3).", lower_bound=0.0, upper_bound=1.0, flag_values=fv
+        "real_label",
+        1.0,
+        "D target for real data (TRICKS 4.3).",
+        lower_bound=0.0,
+        upper_bound=1.0,
+        flag_values=fv,
     )
     flags.DEFINE_float(
-        "fake_label", 0.0, "D target for fake data (TRICKS 4.3).", lower_bound=0.0, upper_bound=1.0, flag_values=fv
+        "fake_label",
+        0.0,
+        "D target for fake data (TRICKS 4.3).",
+        lower_bound=0.0,
+        upper_bound=1.0,
+        flag_values=fv,
     )
     flags.DEFINE_float(
-        "label_noise", 0.0, "Uniform noise width on D targets (TRICKS 4.3).",
-        lower_bound=0.0, upper_bound=1.0, flag_values=fv,
+        "label_noise",
+        0.0,
+        "Uniform noise width on D targets (TRICKS 4.3).",
+        lower_bound=0.0,
+        upper_bound=1.0,
+        flag_values=fv,
     )
     flags.DEFINE_float(
-        "label_flip", 0.0, "Probability of flipping a D target (TRICKS 4.3).",
-        lower_bound=0.0, upper_bound=1.0, flag_values=fv,
+        "label_flip",
+        0.0,
+        "Probability of flipping a D target (TRICKS 4.3).",
+        lower_bound=0.0,
+        upper_bound=1.0,
+        flag_values=fv,
     )
     flags.DEFINE_float(
         "instance_noise",
         0.0,
         "Initial std of the noise on D's inputs (TRICKS 4.5).",
-        lower_bound=0.0, flag_values=fv,
+        lower_bound=0.0,
+        flag_values=fv,
     )
     flags.DEFINE_enum(
         "instance_noise_schedule",
@@ -207,42 +242,83 @@ def define_run_flags(fv):
         flag_values=fv,
     )
     flags.DEFINE_float(
-        "instance_noise_end", 0.0, "Final instance-noise std.", lower_bound=0.0, flag_values=fv
+        "instance_noise_end",
+        0.0,
+        "Final instance-noise std.",
+        lower_bound=0.0,
+        flag_values=fv,
     )
     flags.DEFINE_integer(
         "instance_noise_epochs",
         None,
         "Length of the instance-noise schedule in epochs (default: --epochs).",
-        lower_bound=1, flag_values=fv,
+        lower_bound=1,
+        flag_values=fv,
     )
     # --- Variant-specific arguments (ignored by variants that lack them).
     flags.DEFINE_integer(
         "num_classes",
         None,
         "Classes of conditional/ACGAN models (default: the dataset's).",
-        lower_bound=1, flag_values=fv,
-    )
-    flags.DEFINE_float("clip_value", 0.01, "WGAN weight clipping.", lower_bound=0.0, flag_values=fv)
-    flags.DEFINE_integer(
-        "n_critic", 5, "WGAN/WGAN-GP critic updates per step.", lower_bound=1, flag_values=fv
-    )
-    flags.DEFINE_float("gp_weight", 10.0, "WGAN-GP penalty weight.", lower_bound=0.0, flag_values=fv)
-    flags.DEFINE_integer(
-        "num_categorical", 10, "InfoGAN categorical code size.", lower_bound=0, flag_values=fv
-    )
-    flags.DEFINE_integer(
-        "num_continuous", 2, "InfoGAN continuous codes.", lower_bound=0, flag_values=fv
+        lower_bound=1,
+        flag_values=fv,
     )
     flags.DEFINE_float(
-        "info_weight", 1.0, "InfoGAN mutual-information weight.", lower_bound=0.0, flag_values=fv
+        "clip_value", 0.01, "WGAN weight clipping.", lower_bound=0.0, flag_values=fv
+    )
+    flags.DEFINE_integer(
+        "n_critic",
+        5,
+        "WGAN/WGAN-GP critic updates per step.",
+        lower_bound=1,
+        flag_values=fv,
     )
     flags.DEFINE_float(
-        "aux_weight", 1.0, "ACGAN auxiliary classification weight.", lower_bound=0.0, flag_values=fv
+        "gp_weight", 10.0, "WGAN-GP penalty weight.", lower_bound=0.0, flag_values=fv
     )
-    flags.DEFINE_float("kl_weight", 1.0, "VAE-GAN KL weight.", lower_bound=0.0, flag_values=fv)
+    flags.DEFINE_list(
+        "categorical_dims",
+        ["10"],
+        "InfoGAN categorical code sizes, e.g. 10 or 10,4 (empty: none).",
+        flag_values=fv,
+    )
+    flags.DEFINE_integer(
+        "continuous_dims",
+        2,
+        "InfoGAN continuous codes.",
+        lower_bound=0,
+        flag_values=fv,
+    )
     flags.DEFINE_float(
-        "reconstruction_weight", 1.0, "VAE-GAN reconstruction weight.",
-        lower_bound=0.0, flag_values=fv,
+        "info_weight",
+        1.0,
+        "InfoGAN mutual-information weight.",
+        lower_bound=0.0,
+        flag_values=fv,
+    )
+    flags.DEFINE_float(
+        "class_loss_weight",
+        1.0,
+        "ACGAN auxiliary classification weight.",
+        lower_bound=0.0,
+        flag_values=fv,
+    )
+    flags.DEFINE_float(
+        "kl_weight", 1.0, "VAE-GAN KL weight.", lower_bound=0.0, flag_values=fv
+    )
+    flags.DEFINE_float(
+        "reconstruction_weight",
+        1.0,
+        "VAE-GAN reconstruction weight.",
+        lower_bound=0.0,
+        flag_values=fv,
+    )
+    flags.DEFINE_float(
+        "adversarial_weight",
+        1.0,
+        "VAE-GAN weight of G's adversarial term.",
+        lower_bound=0.0,
+        flag_values=fv,
     )
     # --- Networks.
     _network_flags("g", "Generator", fv, output_activation=True)
@@ -259,13 +335,18 @@ def define_run_flags(fv):
         flag_values=fv,
     )
     flags.DEFINE_integer(
-        "image_size", None, "Side of image data (default 28 or 64).", lower_bound=1, flag_values=fv
+        "image_size",
+        None,
+        "Side of image data (default 28 or 64).",
+        lower_bound=1,
+        flag_values=fv,
     )
     flags.DEFINE_integer(
         "num_examples",
         None,
         "Training examples (a prefix of an image split; mixture points).",
-        lower_bound=1, flag_values=fv,
+        lower_bound=1,
+        flag_values=fv,
     )
     flags.DEFINE_integer("batch_size", 64, "Batch size.", lower_bound=1, flag_values=fv)
     # --- Budget.
@@ -274,25 +355,32 @@ def define_run_flags(fv):
         "steps_per_epoch",
         0,
         "Steps per epoch; 0 means one pass over the data.",
-        lower_bound=0, flag_values=fv,
+        lower_bound=0,
+        flag_values=fv,
     )
     flags.DEFINE_integer("seed", 0, "Seed of the run (set by --seeds).", flag_values=fv)
     # --- Evaluation.
     flags.DEFINE_list(
         "metrics",
-        ["modes"],
-        f"Metrics, from {', '.join(METRICS)} (TRICKS 4.6).",
+        ["auto"],
+        f"Metrics, from {', '.join(METRICS)} (TRICKS 4.6); auto: modes for "
+        "the mixtures and Stacked MNIST, fid,kid,is,classes for MNIST-like "
+        "data, fid,kid for CelebA.",
         flag_values=fv,
     )
     flags.DEFINE_integer(
-        "eval_num_samples", 2500, "Generated samples per evaluation.",
-        lower_bound=2, flag_values=fv,
+        "eval_num_samples",
+        2500,
+        "Generated samples per evaluation.",
+        lower_bound=2,
+        flag_values=fv,
     )
     flags.DEFINE_integer(
         "eval_every_n_epochs",
         1,
         "Evaluate every N epochs (and after the last).",
-        lower_bound=1, flag_values=fv,
+        lower_bound=1,
+        flag_values=fv,
     )
     flags.DEFINE_string(
         "extractor",
@@ -315,13 +403,18 @@ def define_run_flags(fv):
         flag_values=fv,
     )
     flags.DEFINE_integer(
-        "early_stopping_patience", 3, "Epochs without improvement.", lower_bound=0, flag_values=fv
+        "early_stopping_patience",
+        3,
+        "Epochs without improvement.",
+        lower_bound=0,
+        flag_values=fv,
     )
     flags.DEFINE_integer(
         "grid_samples",
         None,
         "Samples in the sample picture (default 64 images or 2500 points).",
-        lower_bound=1, flag_values=fv,
+        lower_bound=1,
+        flag_values=fv,
     )
     flags.DEFINE_integer(
         "grid_every_n_epochs",
@@ -347,8 +440,14 @@ def define_run_flags(fv):
     )
     flags.register_validator(
         "metrics",
-        lambda names: all(name in METRICS for name in names),
-        message=f"--metrics takes names from: {', '.join(METRICS)}.",
+        lambda names: names == ["auto"] or all(name in METRICS for name in names),
+        message=f"--metrics takes auto or names from: {', '.join(METRICS)}.",
+        flag_values=fv,
+    )
+    flags.register_validator(
+        "categorical_dims",
+        lambda sizes: all(s.isdigit() and int(s) >= 2 for s in sizes),
+        message="--categorical_dims takes integers >= 2, e.g. 10 or 10,4.",
         flag_values=fv,
     )
     return tuple(name for name in fv if name not in before)

@@ -25,11 +25,24 @@ def define_study_flags(fv):
     flags.DEFINE_string(
         "study",
         None,
-        "Study name, the folder under --output_dir (default: the flagfile's "
-        "base name).",
+        "Study name (default: the flagfile's base name); results go to "
+        "--output_dir/<study>_<dataset>.",
         flag_values=fv,
     )
     flags.DEFINE_multi_string("variation", [], VARIATION_HELP, flag_values=fv)
+    flags.DEFINE_list(
+        "only_variations",
+        [],
+        "Run only these variations (names), e.g. to rerun two of them.",
+        flag_values=fv,
+    )
+    flags.DEFINE_list(
+        "skip_variations",
+        [],
+        "Leave these variations out (e.g. label-conditioned models on CelebA, "
+        "which has no labels).",
+        flag_values=fv,
+    )
     flags.DEFINE_string(
         "baseline",
         None,
@@ -40,8 +53,8 @@ def define_study_flags(fv):
     flags.DEFINE_list(
         "datasets",
         [],
-        "Run the whole study once per dataset listed here (study folders "
-        "<study>_<dataset>); empty: once on --dataset.",
+        "Run the whole study once per dataset listed here; empty: once on "
+        "--dataset. Study folders are <study>_<dataset>.",
         flag_values=fv,
     )
     flags.DEFINE_string(
@@ -59,16 +72,19 @@ def define_study_flags(fv):
     flags.DEFINE_integer(
         "threads",
         0,
-        "TensorFlow intra-op threads per run process; 0 keeps TensorFlow's "
-        "default.",
+        "TensorFlow intra-op threads per run process; 0 keeps TensorFlow's " "default.",
         flag_values=fv,
     )
     flags.DEFINE_integer(
-        "num_shards", 1, "Split the run list over this many machines.",
+        "num_shards",
+        1,
+        "Split the run list over this many machines.",
         flag_values=fv,
     )
     flags.DEFINE_integer(
-        "shard_index", 0, "Which shard this machine runs (0-based).",
+        "shard_index",
+        0,
+        "Which shard this machine runs (0-based).",
         flag_values=fv,
     )
     flags.DEFINE_string(

@@ -15,8 +15,22 @@ from benchmarks.harness import optimizers
 from benchmarks.harness import registry
 from benchmarks.harness import run_dir as run_dir_lib
 
+# --metrics=auto, by dataset.
+AUTO_METRICS = {
+    "ring": ("modes",),
+    "grid": ("modes",),
+    "stacked_mnist": ("modes",),
+    "mnist": ("fid", "kid", "is", "classes"),
+    "fashion_mnist": ("fid", "kid", "is", "classes"),
+    # The Inception extractor has no classifier head: no IS or classes.
+    "celeb_a": ("fid", "kid"),
+}
 # Feature extractor of the image metrics, by dataset (--extractor=auto).
-_EXTRACTORS = {"mnist": "mnist", "fashion_mnist": "fashion_mnist", "celeb_a": "inception_v3"}
+_EXTRACTORS = {
+    "mnist": "mnist",
+    "fashion_mnist": "fashion_mnist",
+    "celeb_a": "inception_v3",
+}
 
 
 def configure_runtime(values, threads=0):
@@ -63,6 +77,8 @@ def metric_callbacks(values, info):
     from keras_gans.callbacks import gan_metrics
 
     metrics = tuple(values["metrics"])
+    if metrics == ("auto",):
+        metrics = AUTO_METRICS[info.name]
     if not metrics:
         return None
     common = dict(
@@ -76,7 +92,10 @@ def metric_callbacks(values, info):
                 f"2D mixtures support --metrics=modes only; got {list(metrics)}."
             )
         return gan_metrics.GANMetrics(
-            metrics=("modes",), extractor=None, centers=info.centers, std=info.std,
+            metrics=("modes",),
+            extractor=None,
+            centers=info.centers,
+            std=info.std,
             **common,
         )
     if info.name == "stacked_mnist":
@@ -106,27 +125,6 @@ def metric_callbacks(values, info):
     )
 
 
-def _steps_per_epoch(values, dataset):
-    if values["steps_per_epoch"]:
-        return values["steps_per_epoch"]
-    count = int(dataset.cardinality())
-    return count if count > 0 else None
-
-
-def _positioned(dataset, steps_per_epoch, epochs_done):
-    """An endless dataset that starts where epoch `epochs_done` started.
-
-    Skipping the batches already trained on makes a resumed run see the
-    same batches, in the same order, as an uninterrupted one.
-    """
-    if steps_per_epoch is None:
-        return dataset
-    dataset = dataset.repeat()
-    if epochs_done:
-        dataset = dataset.skip(epochs_done * steps_per_epoch)
-    return dataset
-
-
 def _early_stopping(values):
     import keras
 
@@ -151,7 +149,11 @@ def _sample_grid(values, info, directory):
     # the final picture, which train_run writes itself.
     every = values["grid_every_n_epochs"] or values["epochs"] + 1
     return SampleGrid(
-        directory, num_samples=num, seed=1234, every_n_epochs=every, reference=info.centers
+        directory,
+        num_samples=num,
+        seed=1234,
+        every_n_epochs=every,
+        reference=info.centers,
     )
 
 
@@ -179,6 +181,13 @@ def train_run(values, run_dir, defaults, threads=0, verbose=2):
     checkpoint = run_dir_lib.latest_checkpoint(run_dir)
     epochs_done = checkpoint[0] if checkpoint else 0
     records, elapsed_before = RunRecorder.resume(run_dir, epochs_done)
+    # The data stream is built before TensorFlow's global seed is set: its
+    # per-pass shuffle seeds are tensors, which tf.data cannot combine with
+    # a global seed of 0 (it tests `(global, op) == (0, 0)` in Python). The
+    # order depends on the run's seed alone (see data.TrainingStream).
+    stream = data_lib.TrainingStream(values, info, with_labels=entry.needs_labels)
+    steps = values["steps_per_epoch"] or stream.steps_per_pass
+    dataset = stream.from_step(epochs_done * steps)
     keras.utils.set_random_seed(values["seed"])
     with strategy.scope():
         if checkpoint:
@@ -191,9 +200,6 @@ def train_run(values, run_dir, defaults, threads=0, verbose=2):
                 d_optimizer=optimizers.build_optimizer(values, "d"),
                 g_optimizer=optimizers.build_optimizer(values, "g"),
             )
-    dataset = data_lib.training_data(values, info, with_labels=entry.needs_labels)
-    steps = _steps_per_epoch(values, dataset)
-    dataset = _positioned(dataset, steps, epochs_done)
 
     callbacks = []
     if values["instance_noise_schedule"] != "none":

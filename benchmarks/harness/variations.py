@@ -135,3 +135,26 @@ def parse_variations(texts, run_flag_names, study_flag_names=()):
         names.add(variation.name)
         result.append(variation)
     return result
+
+
+def select(variations, only=(), skip=()):
+    """Applies `--only_variations` / `--skip_variations`.
+
+    Raises:
+        VariationError: a name that is not a variation of the study (a typo
+            would otherwise silently run everything, or nothing).
+    """
+    names = [v.name for v in variations]
+    for flag, chosen in (("only_variations", only), ("skip_variations", skip)):
+        for name in chosen:
+            if name not in names:
+                raise VariationError(
+                    f"--{flag}: {name!r} is not a variation of this study."
+                    f"{suggest(name, names)} Variations: {', '.join(names)}."
+                )
+    kept = [
+        v for v in variations if (not only or v.name in only) and v.name not in skip
+    ]
+    if not kept:
+        raise VariationError("--only_variations/--skip_variations leave no variation.")
+    return kept

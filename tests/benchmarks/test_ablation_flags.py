@@ -1,0 +1,151 @@
+"""Flag parsing and validation: variations, bad values, unknown flags."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.harness import plan
+from benchmarks.harness import variations as variations_lib
+from benchmarks.harness.variations import VariationError
+from benchmarks.harness.variations import parse_variation
+
+ABLATE = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    "benchmarks",
+    "ablate.py",
+)
+
+
+def test_name_only_variation_has_no_overrides(run_flag_names):
+    variation = parse_variation("baseline", run_flag_names)
+    assert variation.name == "baseline"
+    assert variation.overrides == ()
+    assert variation.as_args() == []
+
+
+def test_pairs_keep_order_and_commas_inside_list_values(run_flag_names):
+    variation = parse_variation(
+        "mix:real_label=0.9,metrics=fid,kid,d_steps=3", run_flag_names
+    )
+    assert variation.overrides == (
+        ("real_label", "0.9"),
+        ("metrics", "fid,kid"),
+        ("d_steps", "3"),
+    )
+    assert variation.as_args() == [
+        "--real_label=0.9",
+        "--metrics=fid,kid",
+        "--d_steps=3",
+    ]
+    assert variation.spec() == "mix:real_label=0.9,metrics=fid,kid,d_steps=3"
+
+
+def test_unknown_flag_suggests_the_close_name_and_lists_valid_ones(run_flag_names):
+    with pytest.raises(VariationError) as error:
+        parse_variation("smooth:real_lable=0.9", run_flag_names)
+    message = str(error.value)
+    assert "unknown flag 'real_lable'" in message
+    assert "Did you mean 'real_label'" in message
+    assert "Valid flags:" in message and "d_steps" in message
+
+
+def test_study_flag_and_seed_cannot_vary(run_flag_names, study_flag_names):
+    with pytest.raises(VariationError, match="study flag"):
+        parse_variation("x:parallel=4", run_flag_names, study_flag_names)
+    with pytest.raises(VariationError, match="--seeds"):
+        parse_variation("x:seed=3", run_flag_names, study_flag_names)
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("x:d_steps", "not a flag=value pair"),
+        ("x:", "no overrides"),
+        ("bad name:d_steps=2", "must start with a letter"),
+        ("../up:d_steps=2", "must start with a letter"),
+        ("x:d_steps=2,d_steps=3", "sets --d_steps twice"),
+    ],
+)
+def test_malformed_variations_fail(run_flag_names, text, match):
+    with pytest.raises(VariationError, match=match):
+        parse_variation(text, run_flag_names)
+
+
+def test_duplicate_variation_names_fail(run_flag_names):
+    with pytest.raises(VariationError, match="Two variations are named 'a'"):
+        variations_lib.parse_variations(["a:d_steps=2", "a:g_steps=2"], run_flag_names)
+
+
+def test_no_variation_means_one_baseline(run_flag_names):
+    assert [v.name for v in variations_lib.parse_variations([], run_flag_names)] == [
+        "baseline"
+    ]
+
+
+@pytest.mark.parametrize(
+    "override, match",
+    [
+        ("--d_steps=abc", "d_steps"),
+        ("--real_label=3", "range"),
+        ("--d_optimizer=adamw", r"<adam\|sgd\|rmsprop>"),
+        ("--metrics=fid,fdi", "--metrics takes auto or names from"),
+        ("--dropout_typo=1", "dropout_typo"),
+    ],
+)
+def test_bad_values_fail_with_the_flag_named(override, match):
+    with pytest.raises(VariationError) as error:
+        plan.resolve_run_flags([override], "v1")
+    assert "Variation 'v1'" in str(error.value)
+    assert error.match(match)
+
+
+def test_select_filters_and_rejects_typos(run_flag_names):
+    parsed = variations_lib.parse_variations(
+        ["a", "b:d_steps=2", "c:g_steps=2"], run_flag_names
+    )
+    names = lambda vs: [v.name for v in vs]  # noqa: E731
+    assert names(variations_lib.select(parsed, only=["b"])) == ["b"]
+    assert names(variations_lib.select(parsed, skip=["a", "c"])) == ["b"]
+    with pytest.raises(VariationError, match="Did you mean 'c'"):
+        variations_lib.select(parsed, skip=["cc"])
+    with pytest.raises(VariationError, match="leave no variation"):
+        variations_lib.select(parsed, skip=["a", "b", "c"])
+
+
+def _ablate(*args, env):
+    return subprocess.run(
+        [sys.executable, ABLATE, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_cli_unknown_flag_fails_at_once_with_suggestion(python_env, tmp_path):
+    result = _ablate("--d_step=3", f"--output_dir={tmp_path}", env=python_env)
+    assert result.returncode == 2
+    assert "unknown flag --d_step. Did you mean 'd_steps'" in result.stderr
+    assert "Valid run flags:" in result.stderr and "Valid study flags:" in result.stderr
+    assert not os.listdir(tmp_path)
+
+
+def test_cli_malformed_variation_fails_before_any_run(python_env, tmp_path):
+    result = _ablate(
+        "--variation=baseline",
+        "--variation=x:d_stepz=2",
+        f"--output_dir={tmp_path}",
+        env=python_env,
+    )
+    assert result.returncode == 2
+    assert "Did you mean 'd_steps'" in result.stderr
+    assert not os.listdir(tmp_path)
+
+
+def test_cli_help_documents_the_variation_syntax(python_env):
+    result = _ablate("--help", env=python_env)
+    # absl exits with status 1 after printing the help.
+    assert "--variation=NAME[:flag=value,flag=value,...]" in result.stdout
+    assert "--real_label" in result.stdout and "--seeds" in result.stdout

@@ -1,0 +1,151 @@
+"""Statistics over seeds and report generation from synthetic summaries."""
+
+import csv
+import io
+import json
+import math
+import os
+
+import pytest
+
+from benchmarks.harness import reporting
+from benchmarks.harness import stats
+
+# Student t quantile t_{0.975, 2} (tables: 4.303).
+T_975_DF2 = 4.302652729911275
+
+
+def test_describe_mean_std_and_t_interval():
+    d = stats.describe([1.0, 2.0, 3.0])
+    assert d.n == 3 and d.mean == pytest.approx(2.0) and d.std == pytest.approx(1.0)
+    half = T_975_DF2 / math.sqrt(3)
+    assert d.ci_low == pytest.approx(2.0 - half) and d.ci_high == pytest.approx(
+        2.0 + half
+    )
+
+
+def test_describe_one_value_has_no_spread_and_nans_are_dropped():
+    d = stats.describe([5.0, float("nan")])
+    assert d.n == 1 and d.mean == 5.0
+    assert math.isnan(d.std) and math.isnan(d.ci_low)
+    assert stats.describe([]).n == 0
+
+
+def test_paired_t_test_matches_the_closed_form_for_two_degrees_of_freedom():
+    # Differences 1, 1, 3: mean 5/3, sd sqrt(4/3), t = 2.5 on 2 df. With 2 df
+    # the t CDF is 1/2 + t / (2 sqrt(t^2 + 2)), so p = 1 - t / sqrt(t^2 + 2).
+    c = stats.paired_comparison({0: 1.0, 1: 2.0, 2: 4.0}, {0: 0.0, 1: 1.0, 2: 1.0})
+    assert c.n == 3 and c.difference == pytest.approx(5 / 3)
+    assert c.p_value == pytest.approx(1 - 2.5 / math.sqrt(8.25))
+
+
+def test_paired_test_uses_common_seeds_only_and_needs_two():
+    c = stats.paired_comparison({0: 1.0, 5: 9.0}, {0: 0.5, 1: 3.0})
+    assert c.n == 1 and c.difference == pytest.approx(0.5) and c.p_value is None
+
+
+def test_constant_differences_give_the_limiting_p_value():
+    assert stats.paired_comparison({0: 1.0, 1: 2.0}, {0: 1.0, 1: 2.0}).p_value == 1.0
+    assert stats.paired_comparison({0: 2.0, 1: 3.0}, {0: 1.0, 1: 2.0}).p_value == 0.0
+
+
+def _write_summary(study_dir, variation, seed, **final):
+    run = os.path.join(study_dir, variation, f"seed_{seed}")
+    os.makedirs(run)
+    summary = {
+        "seed": seed,
+        "dataset": "ring",
+        "final": final,
+        "wall_time_s": 10.0 + seed,
+    }
+    with open(os.path.join(run, "summary.json"), "w") as f:
+        json.dump(summary, f)
+    records = [
+        {"epoch": e, "modes": final["modes"] - 2 + e, "d_loss": 1.0} for e in (1, 2)
+    ]
+    with open(os.path.join(run, "metrics.jsonl"), "w") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in records))
+
+
+@pytest.fixture
+def synthetic_study(tmp_path):
+    study_dir = str(tmp_path / "toy_ring")
+    for seed, (m, hq) in enumerate([(1.0, 0.10), (2.0, 0.20), (3.0, 0.30)]):
+        _write_summary(
+            study_dir, "baseline", seed, modes=m, high_quality=hq, mode_kl=0.5
+        )
+    for seed, m in enumerate([2.0, 3.0, 7.0]):
+        _write_summary(
+            study_dir, "smooth", seed, modes=m, high_quality=0.2, mode_kl=0.4
+        )
+    _write_summary(study_dir, "one_seed", 0, modes=4.0, high_quality=0.5, mode_kl=0.1)
+    with open(os.path.join(study_dir, "study.json"), "w") as f:
+        json.dump(
+            {
+                "study": "toy_ring",
+                "dataset": "ring",
+                "variations": ["baseline", "smooth", "one_seed"],
+                "baseline": "baseline",
+                "published": "veegan",
+            },
+            f,
+        )
+    return study_dir
+
+
+def test_report_tables_hold_the_statistics(synthetic_study):
+    study = reporting.write_report(synthetic_study, plots=False)
+    assert study.variations == ["baseline", "smooth", "one_seed"]
+    assert study.metrics == ["modes", "high_quality", "mode_kl"]
+    with open(os.path.join(synthetic_study, "report.md")) as f:
+        markdown = f.read()
+    assert "| baseline | 3 | 2.0 ± 1.0 | 20.0 ± 10.0 | 0.500 ± 0.000 |" in markdown
+    half = T_975_DF2 / math.sqrt(3)
+    assert f"[{2 - half:.1f}, {2 + half:.1f}]" in markdown
+    # smooth - baseline over seeds: 1, 1, 4 -> mean 2, p from a paired t-test.
+    expected_p = stats.paired_comparison({0: 2, 1: 3, 2: 7}, {0: 1, 1: 2, 2: 3}).p_value
+    assert f"+2.0 (p={expected_p:.3g})" in markdown
+    assert "| one_seed | 1 | 4.0 | 50.0 |" in markdown
+    assert "p n/a" in markdown  # one_seed has a single seed in common.
+    assert "GAN (published, VEEGAN, Table 1) | - | 1.0 | 99.3" in markdown
+
+
+def test_csv_has_one_row_per_variation_and_metric(synthetic_study):
+    reporting.write_report(synthetic_study, plots=False)
+    with open(os.path.join(synthetic_study, "results.csv")) as f:
+        rows = list(csv.DictReader(io.StringIO(f.read())))
+    assert len(rows) == 3 * 4  # 3 variations x (3 metrics + wall time)
+    smooth_modes = next(
+        r for r in rows if r["variation"] == "smooth" and r["metric"] == "modes"
+    )
+    assert float(smooth_modes["mean"]) == pytest.approx(4.0)
+    assert float(smooth_modes["std"]) == pytest.approx(math.sqrt(7.0))
+    assert float(smooth_modes["diff_vs_baseline"]) == pytest.approx(2.0)
+    base = next(
+        r
+        for r in rows
+        if r["variation"] == "baseline" and r["metric"] == "high_quality"
+    )
+    assert float(base["mean"]) == pytest.approx(20.0) and base["p_value"] == ""
+
+
+def test_console_table_and_figures(synthetic_study):
+    study = reporting.write_report(synthetic_study, plots=True)
+    lines = reporting.console_table(study).splitlines()
+    smooth = next(line for line in lines if line.startswith("smooth "))
+    assert smooth.split()[1:5] == ["3", "4.0", "±", "2.6"]
+    assert any(line.startswith("GDPP (published)") for line in lines)
+    # The synthetic runs have no sample pictures, so no side-by-side figure.
+    assert sorted(os.listdir(os.path.join(synthetic_study, "figures"))) == [
+        "curves.png",
+        "metrics.png",
+    ]
+    with open(os.path.join(synthetic_study, "report.md")) as f:
+        assert "![Training curves (mean over seeds)](figures/curves.png)" in f.read()
+
+
+def test_missing_results_and_bad_baseline_fail_clearly(tmp_path, synthetic_study):
+    with pytest.raises(FileNotFoundError, match="No finished run"):
+        reporting.load_study(str(tmp_path / "empty"))
+    with pytest.raises(ValueError, match="Baseline 'nope' has no finished run"):
+        reporting.load_study(synthetic_study, baseline="nope")
