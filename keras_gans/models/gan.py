@@ -5,6 +5,8 @@ per-step tricks follow the field guide in TRICKS.md (items 1.2-1.4, 2.3, 2.4,
 3.3, 4.3 and 4.5), with the papers cited where each is implemented.
 """
 
+import inspect
+
 import keras
 import numpy as np
 from keras import ops
@@ -133,7 +135,7 @@ class GAN(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self._generator_loss_fn = self._resolve_generator_loss(loss)
+        self._generator_loss_fn = gan_losses.get_generator_loss(loss)
         if latent_distribution not in LATENT_DISTRIBUTIONS:
             raise ValueError(
                 f"Unknown latent_distribution {latent_distribution!r}. "
@@ -194,23 +196,19 @@ class GAN(keras.Model):
     # ------------------------------------------------------------------
     # Construction helpers that subclasses extend.
     # ------------------------------------------------------------------
-    def _resolve_generator_loss(self, loss):
-        return gan_losses.get_generator_loss(loss)
-
     def check_networks(self):
         """Checks that G's input matches `latent_dim` and D accepts G's output.
 
         Raises:
             ValueError: naming the mismatching shapes and how to fix them.
         """
-        g_inputs = self.generator.inputs
-        if g_inputs is None or len(g_inputs) != 1:
-            raise ValueError(
-                "GAN expects a generator with a single latent input; got "
-                f"{0 if g_inputs is None else len(g_inputs)} inputs. Use "
-                "ConditionalGAN for generators that also take labels."
-            )
-        data_checks.check_latent_dim(self.generator, g_inputs[0], self.latent_dim)
+        data_checks.check_input_count(
+            self.generator, "generator", 1,
+            "the latent vector (ConditionalGAN takes [z, labels])",
+        )
+        data_checks.check_latent_dim(
+            self.generator, self.generator.inputs[0], self.latent_dim
+        )
         data_checks.check_same_shape(
             "the generator's output",
             self.generator.output_shape,
@@ -234,13 +232,8 @@ class GAN(keras.Model):
             reason: Why they do not apply (completes the error message).
         """
         defaults = {
-            "loss": "non_saturating",
-            "real_label": 1.0,
-            "fake_label": 0.0,
-            "label_noise": 0.0,
-            "label_flip": 0.0,
-            "separate_batches": False,
-            "d_steps": 1,
+            name: parameter.default
+            for name, parameter in inspect.signature(GAN.__init__).parameters.items()
         }
         for name in inapplicable:
             if name in given and given[name] != defaults[name]:
