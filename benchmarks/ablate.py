@@ -189,7 +189,10 @@ def main(argv):
             print("First command:", " ".join(launcher.command(mine[0])))
         return
     studies = write_study_files(runs, names, baseline)
-    results = launcher.run()
+    try:
+        results = launcher.run()
+    except KeyboardInterrupt:
+        sys.exit(130)
     failed = [r for r in results if r.outcome == "failed"]
     if FLAGS.report:
         for study in studies:

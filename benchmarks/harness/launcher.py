@@ -182,9 +182,27 @@ class Launcher:
     def run(self):
         """Trains every run that is not finished yet.
 
+        On Ctrl-C the run processes are stopped and `KeyboardInterrupt`
+        propagates; their checkpoints stay, so the same command resumes them.
+
         Returns:
             A list of `RunResult`, in plan order.
         """
+        running = {}  # index -> (process, start time, pump thread)
+        try:
+            return self._run(running)
+        except KeyboardInterrupt:
+            for process, _, _ in running.values():
+                process.terminate()
+            for process, _, _ in running.values():
+                process.wait()
+            self._print(
+                "Interrupted: finished runs and end-of-epoch checkpoints are "
+                "kept; run the same command again to resume."
+            )
+            raise
+
+    def _run(self, running):
         total = len(self.runs)
         results = [None] * total
         pending = []
@@ -198,7 +216,6 @@ class Launcher:
             f"{total} runs: {done} already finished, {len(pending)} to train, "
             f"{self.parallel} at a time."
         )
-        running = {}  # index -> (process, start time, pump thread)
         durations = []
         study_start = time.time()
         env = dict(os.environ, PYTHONUNBUFFERED="1")

@@ -36,7 +36,7 @@ METRICS = {
     "classes": MetricInfo("classes", True, digits=1),
     "class_kl": MetricInfo("class KL", False, digits=3),
     "fid": MetricInfo("FID", False, digits=2),
-    "kid": MetricInfo("KID x1000", False, 1000.0, 2),
+    "kid": MetricInfo("KID", False, digits=3),
     "is": MetricInfo("IS", True, digits=2),
     "precision": MetricInfo("precision", True, digits=3),
     "recall": MetricInfo("recall", True, digits=3),

@@ -160,6 +160,12 @@ def _sample_grid(values, info, directory):
 def train_run(values, run_dir, defaults, threads=0, verbose=2):
     """Trains (or resumes) one run and writes its results.
 
+    A resumed run restores weights, optimizer state, random-generator state
+    and the data position from its checkpoint, so it ends exactly where an
+    unbroken run would. Two things restart: an `EarlyStopping` patience
+    counter (Keras keeps it in the callback, not the model), and the first
+    resumed epoch is always evaluated (an extra `metrics.jsonl` record).
+
     Args:
         values: The run's flag values (from its `flags.txt`).
         run_dir: The run's folder.
@@ -245,7 +251,9 @@ def train_run(values, run_dir, defaults, threads=0, verbose=2):
     )
     if values["export"]:
         _export(model, os.path.join(run_dir, run_dir_lib.EXPORT_DIR))
-    summary = _summary(values, recorder, final_epochs, steps, stopper, process_start)
+    summary = _summary(
+        values, recorder, final_epochs, steps, stopper, process_start, strategy
+    )
     summary["resumed_from_epoch"] = epochs_done
     run_dir_lib.write_json(os.path.join(run_dir, run_dir_lib.SUMMARY_FILE), summary)
     shutil.rmtree(os.path.join(run_dir, run_dir_lib.CHECKPOINT_DIR), ignore_errors=True)
@@ -263,7 +271,9 @@ def _export(model, path):
     os.replace(tmp, path)
 
 
-def _summary(values, recorder, epochs_done, steps, stopper, process_start):
+def _summary(values, recorder, epochs_done, steps, stopper, process_start, strategy):
+    import keras
+
     last = recorder.records[-1] if recorder.records else {}
     stopped_early = bool(stopper is not None and stopper.stopped_epoch > 0)
     return {
@@ -278,6 +288,8 @@ def _summary(values, recorder, epochs_done, steps, stopper, process_start):
         "steps_completed": None if steps is None else epochs_done * steps,
         "stopped_early": stopped_early,
         "wall_time_s": round(recorder.elapsed, 3),
+        "dtype_policy": keras.mixed_precision.global_policy().name,
+        "replicas": strategy.num_replicas_in_sync,
         "process_time_s": round(time.time() - process_start, 3),
         "git_commit": environment.git_commit(),
         "versions": environment.versions(),

@@ -42,7 +42,8 @@ def _study_args(output_dir, data_dir):
         "--grid_samples=16",
         "--seeds=0,1",
         "--variation=baseline",
-        "--variation=smooth:real_label=0.9,export=true",
+        # Also checks the pass-through of a dtype policy and of the export.
+        "--variation=smooth:real_label=0.9,export=true,mixed_precision=mixed_bfloat16",
     ]
 
 
@@ -75,6 +76,8 @@ def test_tiny_study_writes_every_artefact_and_reruns_as_a_no_op(
             assert summary["final"]["fid"] == records[-1]["fid"]
             assert summary["versions"]["keras"] and summary["git_commit"]
             assert summary["device"] and summary["wall_time_s"] > 0
+            policy = "mixed_bfloat16" if variation == "smooth" else "float32"
+            assert summary["dtype_policy"] == policy and summary["replicas"] == 1
             assert os.path.getsize(os.path.join(folder, "samples.png")) > 100
             assert os.path.exists(os.path.join(folder, "log.txt"))
             exported = os.path.join(folder, "generator", "saved_model.pb")
