@@ -625,20 +625,23 @@ class GAN(keras.Model):
     # ------------------------------------------------------------------
     # Training entry point: input checks before any work is done.
     # ------------------------------------------------------------------
-    def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
+    def fit(self, x=None, y=None, *args, callbacks=None, validate_data=True, **kwargs):
         """`keras.Model.fit`, after checking the data and arming a NaN guard.
 
-        The first batch (or the whole array) is checked against the
-        generator's output shape and value range before training starts. A
-        `StopOnNonFiniteLoss` callback is added unless a
-        `keras.callbacks.TerminateOnNaN` is given.
+        With `validate_data=True` the first batch (or the whole array) is
+        checked against the generator's output shape and value range before
+        training starts. For a `tf.data.Dataset` that reads one batch through
+        an extra iterator, which advances a seeded reshuffling pipeline by one
+        pass; pass `validate_data=False` where that order must not change (e.g.
+        bit-exact resumption of such a pipeline). A `StopOnNonFiniteLoss`
+        callback is added unless a `keras.callbacks.TerminateOnNaN` is given.
         """
         if not getattr(self, "compiled", False):
             raise RuntimeError(
                 "Call `model.compile()` before `fit()` (it sets the two "
                 "optimizers; `compile()` with no arguments uses Adam(2e-4, 0.5))."
             )
-        sample = data_checks.peek_batch(x, y)
+        sample = data_checks.peek_batch(x, y) if validate_data else None
         if sample is not None:
             self.validate_batch(sample)
         callbacks = list(callbacks or [])

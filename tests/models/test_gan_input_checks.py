@@ -130,3 +130,9 @@ def test_validation_data_is_refused_clearly(tiny_mlp_pair, ring_data):
     gan.compile()
     with pytest.raises(NotImplementedError, match="GANMetrics"):
         gan.fit(ring_data[:64], batch_size=32, validation_data=(ring_data[:32],), verbose=0)
+
+
+def test_validate_data_false_skips_the_check(tanh_gan):
+    data = np.full((64, 2), 255.0, "float32")
+    tanh_gan.fit(data, batch_size=32, verbose=0, validate_data=False)
+    assert int(tanh_gan.d_optimizer.iterations) == 2
