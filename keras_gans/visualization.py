@@ -1,9 +1,10 @@
 """Turning generated samples into pictures: image grids and 2D scatter plots."""
 
 import math
-import os
 
 import numpy as np
+
+from keras_gans.io_utils import atomic_write
 
 
 def to_uint8(images, value_range):
@@ -51,21 +52,6 @@ def image_grid(images, value_range=(-1.0, 1.0), rows=None, padding=1):
         left = padding + c * (width + padding)
         grid[top : top + height, left : left + width] = images[index]
     return grid
-
-
-def atomic_write(path, write):
-    """Calls `write(tmp_path)` then renames onto `path`, so readers never see
-    half a file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    base, ext = os.path.splitext(os.path.basename(path))
-    tmp = os.path.join(directory, f".{base}.tmp{os.getpid()}{ext}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def save_image_grid(path, images, value_range=(-1.0, 1.0), rows=None):

@@ -23,6 +23,9 @@ import re
 import shutil
 import time
 
+# Re-exported: the harness writes every file through it.
+from keras_gans.io_utils import atomic_write  # noqa: F401
+
 FLAGS_FILE = "flags.txt"
 METRICS_FILE = "metrics.jsonl"
 SUMMARY_FILE = "summary.json"
@@ -36,25 +39,6 @@ RESUMABLE = "resumable"
 FRESH = "fresh"
 
 _CHECKPOINT = re.compile(r"^epoch_(\d{4,})\.keras$")
-
-
-def atomic_write(path, write):
-    """Calls `write(tmp_path)`, then renames the temporary file onto `path`.
-
-    The temporary file sits in the same folder (a rename is only atomic
-    within one file system) and keeps `path`'s extension, for writers such
-    as `keras.Model.save` that check it.
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    base, ext = os.path.splitext(os.path.basename(path))
-    tmp = os.path.join(directory, f".{base}.tmp{os.getpid()}{ext}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def write_text(path, text):
