@@ -126,7 +126,7 @@ class ConditionalGAN(GAN):
         Returns:
             A float32 NumPy array `(n,) + sample_shape`.
         """
-        seed = self.sample_seed_generator if seed is None else seed
+        seed = self.sampling_seed(seed)
         latents = self.sample_latents(n, seed=seed)
         return self._run_generator([latents, self.resolve_labels(n, labels, seed)],
                                    batch_size)

@@ -684,9 +684,21 @@ class GAN(keras.Model):
                 f"{type(self).__name__}.generate() got unexpected arguments "
                 f"{sorted(kwargs)}."
             )
-        seed = self.sample_seed_generator if seed is None else seed
+        seed = self.sampling_seed(seed)
         z = self.sample_latents(n, seed=seed)
         return self._run_generator(z, batch_size)
+
+    def sampling_seed(self, seed):
+        """The seed stream for one `generate` call.
+
+        `None` continues the model's sampling stream. An int starts a fresh
+        `SeedGenerator`, so that the several draws of one call (latents, then
+        labels or codes) are independent yet reproducible; passing the same
+        int to each draw would make them functions of the same random bits.
+        """
+        if seed is None:
+            return self.sample_seed_generator
+        return keras.random.SeedGenerator(int(seed))
 
     def serving_input_specs(self):
         """`tf.TensorSpec`s of the exported generator's inputs, in order."""

@@ -203,7 +203,7 @@ class InfoGAN(GAN):
         Returns:
             A float32 NumPy array `(n,) + sample_shape`.
         """
-        seed = self.sample_seed_generator if seed is None else seed
+        seed = self.sampling_seed(seed)
         latents = self.sample_latents(n, seed=seed)
         if codes is None:
             codes = self.sample_codes(n, seed=seed)

@@ -295,3 +295,15 @@ def test_gradient_penalty_with_given_interpolation_weights():
     # grad of sum(x^2) is 2x: norms 0, sqrt(2), 2 sqrt(2).
     norms = np.array([0.0, math.sqrt(2), 2 * math.sqrt(2)])
     np.testing.assert_allclose(float(penalty), np.mean((norms - 1) ** 2), rtol=1e-5)
+
+
+def test_seeded_generation_draws_independent_codes(build_variant):
+    # With one int seed reused for every draw, categorical and continuous
+    # codes would come from the same random bits and be tied together.
+    model = build_variant("infogan", categorical_dims=(8,), continuous_dims=1)
+    seed = model.sampling_seed(5)
+    codes = keras.ops.convert_to_numpy(model.sample_codes(4000, seed=seed))
+    categorical, continuous = codes[:, :8].argmax(1), codes[:, 8]
+    assert abs(np.corrcoef(categorical, continuous)[0, 1]) < 0.05
+    np.testing.assert_array_equal(model.generate(6, seed=5), model.generate(6, seed=5))
+    assert not np.allclose(model.generate(6, seed=5), model.generate(6, seed=6))
