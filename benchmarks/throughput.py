@@ -63,7 +63,6 @@ TRICKS = {
 # The tutorial networks.
 # ---------------------------------------------------------------------------
 def generator_body(x):
-    import keras
     from keras import layers
 
     x = layers.Dense(7 * 7 * 256, use_bias=False)(x)

@@ -11,3 +11,17 @@ from keras_gans.datasets.synthetic import grid_centers
 from keras_gans.datasets.synthetic import mixture_spec
 from keras_gans.datasets.synthetic import ring_centers
 from keras_gans.datasets.synthetic import sample_mixture
+
+__all__ = [
+    "DATA_DIR_ENV",
+    "DATASET_NAMES",
+    "DatasetNotFoundError",
+    "grid_centers",
+    "GRID_STD",
+    "load",
+    "load_local_arrays",
+    "mixture_spec",
+    "ring_centers",
+    "RING_STD",
+    "sample_mixture",
+]

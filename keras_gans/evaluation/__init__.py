@@ -45,3 +45,34 @@ from keras_gans.evaluation.precision_recall import PrecisionRecall
 from keras_gans.evaluation.precision_recall import density_coverage
 from keras_gans.evaluation.precision_recall import knn_radii
 from keras_gans.evaluation.precision_recall import precision_recall
+
+__all__ = [
+    "class_modes",
+    "ClassModes",
+    "compute_feature_moments",
+    "compute_features",
+    "density_coverage",
+    "DensityCoverage",
+    "diversity_ratio",
+    "ExtractedFeatures",
+    "FeatureExtractor",
+    "FeatureMoments",
+    "frechet_distance",
+    "frechet_distance_from_moments",
+    "get_extractor",
+    "inception_score",
+    "inception_weights_path",
+    "InceptionScore",
+    "iterate_batches",
+    "kernel_inception_distance",
+    "KernelDistance",
+    "knn_radii",
+    "mean_pairwise_distance",
+    "mixture_modes",
+    "MixtureModes",
+    "mmd2_unbiased",
+    "polynomial_kernel",
+    "precision_recall",
+    "PrecisionRecall",
+    "stacked_mnist_labels",
+]

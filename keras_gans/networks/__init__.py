@@ -18,3 +18,18 @@ from keras_gans.networks.encoder import mlp_encoder
 from keras_gans.networks.heads import discriminator_with_heads
 from keras_gans.networks.mlp import mlp_discriminator
 from keras_gans.networks.mlp import mlp_generator
+
+__all__ = [
+    "autoencoder_generator",
+    "conditional_discriminator",
+    "conditional_generator",
+    "conditional_mlp_discriminator",
+    "conditional_mlp_generator",
+    "dcgan_discriminator",
+    "dcgan_encoder",
+    "dcgan_generator",
+    "discriminator_with_heads",
+    "mlp_discriminator",
+    "mlp_encoder",
+    "mlp_generator",
+]
