@@ -59,17 +59,9 @@ class ACGAN(ConditionalGAN):
     def check_networks(self):
         self._check_conditional_generator()
         data_checks.check_input_count(self.discriminator, "discriminator", 1, "samples")
-        outputs = self.discriminator.output
-        if not isinstance(outputs, dict) or "class_logits" not in outputs:
-            raise ValueError(
-                "ACGAN needs a discriminator returning a dict with 'logit' and "
-                "'class_logits'; build it with networks.discriminator_with_heads("
-                "discriminator, {'class': num_classes}).")
-        width = outputs["class_logits"].shape[-1]
-        if width != self.num_classes:
-            raise ValueError(
-                f"The discriminator's class head has {width} outputs but "
-                f"num_classes={self.num_classes}.")
+        data_checks.check_heads(
+            self.discriminator, {"class_logits": self.num_classes}, "ACGAN",
+            "networks.discriminator_with_heads(discriminator, {'class': num_classes})")
         data_checks.check_same_shape(
             "the generator's output", self.generator.output_shape,
             "the discriminator's input", self.discriminator.inputs[0].shape)

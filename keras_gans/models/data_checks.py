@@ -168,3 +168,25 @@ def check_labels(labels, num_classes, num_examples):
         raise ValueError(
             f"Labels must lie in [0, {num_classes}) for num_classes={num_classes}; "
             f"got values in [{low}, {high}]. Check num_classes or remap the labels.")
+
+
+def check_heads(model, expected, model_name, builder_hint):
+    """Raises unless `model` returns a dict holding each expected head.
+
+    Args:
+        model: The multi-head discriminator.
+        expected: Dict of output name -> width, e.g. `{"class_logits": 10}`.
+        model_name: The GAN variant that needs the heads (for the message).
+        builder_hint: How to build a fitting discriminator.
+    """
+    outputs = model.output
+    for name, width in expected.items():
+        if not isinstance(outputs, dict) or name not in outputs:
+            raise ValueError(
+                f"{model_name} needs a discriminator returning a dict with "
+                f"'logit' and {sorted(expected)}; build it with {builder_hint}.")
+        got = outputs[name].shape[-1]
+        if got != width:
+            raise ValueError(
+                f"The discriminator's {name!r} head has {got} outputs; "
+                f"{model_name} expects {width}.")

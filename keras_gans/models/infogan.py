@@ -75,23 +75,15 @@ class InfoGAN(GAN):
                 f"(categorical {self.categorical_dims}, continuous "
                 f"{self.continuous_dims}). Build it with latent_dim="
                 f"{self.latent_dim + self.code_dim}.")
-        outputs = self.discriminator.output
         expected = {}
         if self.categorical_dims:
             expected["q_cat_logits"] = sum(self.categorical_dims)
         if self.continuous_dims:
             expected["q_cont_mean"] = self.continuous_dims
-        for name, size in expected.items():
-            if not isinstance(outputs, dict) or name not in outputs:
-                raise ValueError(
-                    "InfoGAN needs a discriminator returning a dict with 'logit' "
-                    f"and {sorted(expected)}; build it with "
-                    "networks.discriminator_with_heads(d, {'q_cat': "
-                    f"{sum(self.categorical_dims)}, 'q_cont': {self.continuous_dims}}}).")
-            if outputs[name].shape[-1] != size:
-                raise ValueError(
-                    f"The discriminator's {name!r} head has "
-                    f"{outputs[name].shape[-1]} outputs; InfoGAN expects {size}.")
+        data_checks.check_heads(
+            self.discriminator, expected, "InfoGAN",
+            "networks.discriminator_with_heads(d, {'q_cat': "
+            f"{sum(self.categorical_dims)}, 'q_cont': {self.continuous_dims}}})")
         data_checks.check_same_shape(
             "the generator's output", self.generator.output_shape,
             "the discriminator's input", self.discriminator.inputs[0].shape)

@@ -207,6 +207,10 @@ def test_wrong_networks_are_refused(build_variant):
     cgan = build_variant("conditional_gan")
     with pytest.raises(ValueError, match="discriminator_with_heads"):
         keras_gans.ACGAN(cgan.generator, gan.discriminator, 4, 8)
+    five_classes = keras_gans.networks.discriminator_with_heads(
+        keras_gans.networks.mlp_discriminator(2, width=8), {"class": 5})
+    with pytest.raises(ValueError, match="'class_logits' head has 5 outputs; ACGAN expects 8"):
+        keras_gans.ACGAN(cgan.generator, five_classes, 4, 8)
     with pytest.raises(ValueError, match="latent_dim \\+ code_dim = 4 \\+ 12"):
         keras_gans.InfoGAN(gan.generator, gan.discriminator, 4)
 
