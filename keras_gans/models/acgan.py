@@ -48,6 +48,12 @@ class ACGAN(ConditionalGAN):
         **kwargs: `GAN` arguments.
     """
 
+    discriminator_takes_labels = False
+
+    @classmethod
+    def discriminator_heads(cls, num_classes, **arguments):
+        return {"class": int(num_classes)}
+
     def __init__(self, generator, discriminator, latent_dim, num_classes, *,
                  class_loss_weight=1.0, **kwargs):
         if class_loss_weight < 0:

@@ -43,6 +43,10 @@ class ConditionalGAN(GAN):
     ```
     """
 
+    needs_labels = True
+    generator_takes_labels = True
+    discriminator_takes_labels = True
+
     def __init__(self, generator, discriminator, latent_dim, num_classes, **kwargs):
         if int(num_classes) != num_classes or num_classes < 2:
             raise ValueError(

@@ -113,6 +113,30 @@ class GAN(keras.Model):
     ```
     """
 
+    # What the model needs from its data and networks, as data, so that tools
+    # (the benchmark harness) build any variant without a registry of their
+    # own: whether batches carry class labels, which networks take them, and
+    # whether an encoder comes first.
+    needs_labels = False
+    generator_takes_labels = False
+    discriminator_takes_labels = False
+    takes_encoder = False
+
+    @classmethod
+    def discriminator_heads(cls, **arguments):
+        """Auxiliary D heads for `networks.discriminator_with_heads`, or None.
+
+        Args:
+            **arguments: The variant's constructor arguments (e.g.
+                `num_classes`); unknown ones are ignored.
+        """
+        return None
+
+    @classmethod
+    def extra_generator_inputs(cls, **arguments):
+        """Width G's input has beyond `latent_dim` (InfoGAN's codes)."""
+        return 0
+
     def __init__(
         self,
         generator,

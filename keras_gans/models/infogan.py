@@ -43,6 +43,19 @@ class InfoGAN(GAN):
         **kwargs: `GAN` arguments.
     """
 
+    @classmethod
+    def discriminator_heads(cls, categorical_dims=(10,), continuous_dims=2, **arguments):
+        heads = {}
+        if sum(np.atleast_1d(categorical_dims)):
+            heads["q_cat"] = int(sum(np.atleast_1d(categorical_dims)))
+        if continuous_dims:
+            heads["q_cont"] = int(continuous_dims)
+        return heads
+
+    @classmethod
+    def extra_generator_inputs(cls, categorical_dims=(10,), continuous_dims=2, **arguments):
+        return int(sum(np.atleast_1d(categorical_dims))) + int(continuous_dims)
+
     def __init__(self, generator, discriminator, latent_dim, *,
                  categorical_dims=(10,), continuous_dims=2, info_weight=1.0, **kwargs):
         categorical_dims = tuple(int(k) for k in np.atleast_1d(categorical_dims))

@@ -41,6 +41,8 @@ class VAEGAN(GAN):
         **kwargs: `GAN` arguments.
     """
 
+    takes_encoder = True
+
     def __init__(self, encoder, generator, discriminator, latent_dim, *, kl_weight=1.0,
                  reconstruction_weight=1.0, adversarial_weight=1.0, **kwargs):
         for name, value in (("kl_weight", kl_weight),
