@@ -51,8 +51,8 @@ TRICKS = {
     "g_steps=2": dict(g_steps=2),
     "separate_batches": dict(separate_batches=True),
     "instance_noise=0.1": dict(instance_noise=0.1),
-    "real_label=0.9": dict(real_label=0.9),
-    "label_noise+flip": dict(label_noise=0.1, label_flip=0.05),
+    "real_label=0.9": dict(loss_options=dict(real_label=0.9)),
+    "label_noise+flip": dict(loss_options=dict(label_noise=0.1, label_flip=0.05)),
     "minimax loss": dict(loss="minimax"),
     "uniform latents": dict(latent_distribution="uniform"),
     "log_gradient_norms": dict(log_gradient_norms=True),
@@ -197,6 +197,9 @@ def build_model(name, tricks=None):
     from keras_gans import networks
 
     tricks = dict(tricks or {})
+    if "loss_options" in tricks:
+        tricks["loss"] = keras_gans.losses.get(tricks.pop("loss", "non_saturating"),
+                                               **tricks.pop("loss_options"))
     if name == "reference":
         return reference_model()
     if name == "GAN":

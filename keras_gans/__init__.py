@@ -1,6 +1,8 @@
 """keras_gans: reference GANs in Keras 3 where every training trick is an argument."""
 
+from keras_gans import augment
 from keras_gans import callbacks
+from keras_gans import constraints
 from keras_gans import datasets
 from keras_gans import evaluation
 from keras_gans import losses
@@ -25,7 +27,9 @@ __all__ = [
     "VAEGAN",
     "WGAN",
     "WGANGP",
+    "augment",
     "callbacks",
+    "constraints",
     "datasets",
     "evaluation",
     "export_generator",

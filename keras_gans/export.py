@@ -14,6 +14,9 @@ def export_generator(model, path, verbose=False):
     - `pixels`: uint8 images in [0, 255] (image data with a known value range
       only), ready to encode as PNG.
 
+    The exported network is `model.sampling_generator`: the exponential
+    moving average of G when the model has `ema_decay` set, else G.
+
     The artifact loads with plain TensorFlow, e.g.
     `tf.saved_model.load(path).signatures["serving_default"](latents=z)`, or
     `saved_model_cli run --dir path --tag_set serve
@@ -29,7 +32,8 @@ def export_generator(model, path, verbose=False):
     """
     import tensorflow as tf
 
-    generator = model.generator
+    # The EMA generator when the model keeps one: it is what `generate` samples.
+    generator = model.sampling_generator
     specs = model.serving_input_specs()
     value_range = getattr(model, "value_range", None)
     is_image = len(generator.output_shape) == 4

@@ -101,12 +101,12 @@ def build(name, width=16, latent_dim=LATENT_DIM, **kwargs):
                               networks.mlp_discriminator(2, **mlp), latent_dim, **kwargs)
     if name == "conditional_gan":
         return keras_gans.ConditionalGAN(
-            networks.conditional_mlp_generator(latent_dim, NUM_CLASSES, 2, **mlp),
-            networks.conditional_mlp_discriminator(2, NUM_CLASSES, **mlp),
+            networks.mlp_generator(latent_dim, 2, num_classes=NUM_CLASSES, **mlp),
+            networks.mlp_discriminator(2, num_classes=NUM_CLASSES, **mlp),
             latent_dim, NUM_CLASSES, **kwargs)
     if name == "acgan":
         return keras_gans.ACGAN(
-            networks.conditional_mlp_generator(latent_dim, NUM_CLASSES, 2, **mlp),
+            networks.mlp_generator(latent_dim, 2, num_classes=NUM_CLASSES, **mlp),
             networks.discriminator_with_heads(
                 networks.mlp_discriminator(2, **mlp), {"class": NUM_CLASSES}),
             latent_dim, NUM_CLASSES, **kwargs)
@@ -125,6 +125,17 @@ def build(name, width=16, latent_dim=LATENT_DIM, **kwargs):
         cls = keras_gans.WGAN if name == "wgan" else keras_gans.WGANGP
         return cls(networks.mlp_generator(latent_dim, 2, **mlp),
                    networks.mlp_discriminator(2, **mlp), latent_dim, **kwargs)
+    if name == "stabilised":
+        # The stabilisers beyond the guide, together: hinge loss, lazy R1,
+        # spectral norm, minibatch stddev, packing, an EMA of G.
+        kwargs.setdefault("loss", "hinge")
+        kwargs.setdefault("penalties", [keras_gans.penalties.R1(1.0, every_n_steps=2)])
+        kwargs.setdefault("ema_decay", 0.9)
+        return keras_gans.GAN(
+            networks.mlp_generator(latent_dim, 2, **mlp),
+            networks.mlp_discriminator(2, pack=2, spectral_norm=True,
+                                       minibatch_stddev=True, **mlp),
+            latent_dim, pack=2, **kwargs)
     if name == "vaegan":
         return keras_gans.VAEGAN(
             networks.mlp_encoder(2, latent_dim, width=width),

@@ -74,11 +74,11 @@ def build_generator(values, info, num_classes=None, extra_inputs=0):
                 "models need --g_architecture=mlp or dcgan."
             )
         if info.is_image:
-            return networks.conditional_generator(
-                latent_dim, num_classes, info.sample_shape, **kwargs
+            return networks.dcgan_generator(
+                latent_dim, info.sample_shape, num_classes=num_classes, **kwargs
             )
-        return networks.conditional_mlp_generator(
-            latent_dim, num_classes, info.sample_shape[0], **kwargs
+        return networks.mlp_generator(
+            latent_dim, info.sample_shape[0], num_classes=num_classes, **kwargs
         )
     if arch == "autoencoder":
         shape = info.sample_shape if info.is_image else info.sample_shape[0]
@@ -106,11 +106,11 @@ def build_discriminator(values, info, num_classes=None):
     kwargs = builder_kwargs(values, "d", arch)
     if num_classes is not None:
         if info.is_image:
-            return networks.conditional_discriminator(
-                info.sample_shape, num_classes, **kwargs
+            return networks.dcgan_discriminator(
+                info.sample_shape, num_classes=num_classes, **kwargs
             )
-        return networks.conditional_mlp_discriminator(
-            info.sample_shape[0], num_classes, **kwargs
+        return networks.mlp_discriminator(
+            info.sample_shape[0], num_classes=num_classes, **kwargs
         )
     if arch == "dcgan":
         return networks.dcgan_discriminator(info.sample_shape, **kwargs)

@@ -17,16 +17,19 @@ import inspect
 # Flag name -> constructor argument of the GAN base model (TRICKS 1.3, 1.4,
 # 2.3, 2.4, 3.3, 4.3, 4.5).
 TRICK_ARGUMENTS = {
-    "loss": "loss",
     "latent_distribution": "latent_distribution",
     "d_steps": "d_steps",
     "g_steps": "g_steps",
     "separate_batches": "separate_batches",
+    "instance_noise": "instance_noise",
+}
+# Flags that configure the loss object (`keras_gans.losses.get(loss, **options)`);
+# the loss refuses, with the reason, the ones it cannot take.
+LOSS_OPTIONS = {
     "real_label": "real_label",
     "fake_label": "fake_label",
     "label_noise": "label_noise",
     "label_flip": "label_flip",
-    "instance_noise": "instance_noise",
 }
 
 
@@ -172,13 +175,30 @@ def num_classes(values, info):
     return info.num_classes
 
 
-def trick_arguments(values, defaults):
+def trick_arguments(values, defaults, cls):
     """Constructor arguments of the per-step tricks that differ from default."""
-    return {
+    kwargs = {
         argument: values[flag]
         for flag, argument in TRICK_ARGUMENTS.items()
         if values[flag] != defaults[flag]
     }
+    options = {
+        option: values[flag]
+        for flag, option in LOSS_OPTIONS.items()
+        if values[flag] != defaults[flag]
+    }
+    if options or values["loss"] != defaults["loss"]:
+        from keras_gans import losses
+
+        # Label options with the default --loss configure the model's own
+        # default loss (a WGAN's critic loss then refuses them, saying why).
+        name = values["loss"]
+        if name == defaults["loss"]:
+            name = next(inspect.signature(base.__init__).parameters["loss"].default
+                        for base in cls.__mro__
+                        if "loss" in inspect.signature(base.__init__).parameters)
+        kwargs["loss"] = losses.get(name, **options)
+    return kwargs
 
 
 def build_model(values, info, defaults):
@@ -207,7 +227,7 @@ def build_model(values, info, defaults):
         discriminator = networks.discriminator_with_heads(
             discriminator, entry.discriminator_heads(values, info)
         )
-    kwargs = trick_arguments(values, defaults)
+    kwargs = trick_arguments(values, defaults, cls)
     if entry.arguments is not None:
         kwargs.update(entry.arguments(values, info))
     kwargs["seed"] = values["seed"]

@@ -63,38 +63,21 @@ class ACGAN(ConditionalGAN):
         super().__init__(generator, discriminator, latent_dim, num_classes, **kwargs)
 
     def check_networks(self):
-        self._check_conditional_generator()
-        data_checks.check_input_count(self.discriminator, "discriminator", 1, "samples")
+        super().check_networks()
         data_checks.check_heads(
             self.discriminator, {"class_logits": self.num_classes}, "ACGAN",
             "networks.discriminator_with_heads(discriminator, {'class': num_classes})")
-        data_checks.check_same_shape(
-            "the generator's output", self.generator.output_shape,
-            "the discriminator's input", self.discriminator.inputs[0].shape)
 
-    def build_trackers(self):
-        trackers = super().build_trackers()
-        for name in ("class_acc_real", "class_acc_fake"):
-            trackers[name] = keras.metrics.Mean(name=name)
-        return trackers
+    def log_names(self):
+        return super().log_names() + ["class_acc_real", "class_acc_fake"]
 
-    def discriminate(self, batch, training=True):
-        samples, _ = batch
-        return self.discriminator(self.add_instance_noise(samples), training=training)
-
-    def _weighted_class_terms(self, labels, outputs, log_name):
-        loss, accuracy = _class_terms(labels, outputs["class_logits"])
-        return self.class_loss_weight * loss, {log_name: accuracy}
-
-    def auxiliary_real_loss(self, real_batch, outputs):
-        return self._weighted_class_terms(real_batch[1], outputs, "class_acc_real")
-
-    def auxiliary_fake_loss(self, fake_inputs, fake_batch, outputs):
-        return self._weighted_class_terms(fake_batch[1], outputs, "class_acc_fake")
-
-    def auxiliary_generator_loss(self, fake_inputs, fake_batch, outputs):
-        loss, _ = self._weighted_class_terms(fake_batch[1], outputs, "class_acc_fake")
-        return loss, {}
+    def auxiliary_loss(self, part, batch, outputs, generator_inputs=None):
+        # Both networks maximise the class log-likelihood on real and on
+        # generated data (the paper's L_C); batch[1] holds the labels, the
+        # intended ones for generated samples.
+        loss, accuracy = _class_terms(batch[1], outputs["class_logits"])
+        logs = {} if part == "generator" else {f"class_acc_{part}": accuracy}
+        return self.class_loss_weight * loss, logs
 
     def get_config(self):
         return {**super().get_config(), "class_loss_weight": self.class_loss_weight}

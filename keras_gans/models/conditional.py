@@ -19,9 +19,11 @@ class ConditionalGAN(GAN):
     drawn uniformly from `[0, num_classes)`. Every per-step trick of `GAN`
     applies unchanged (instance noise perturbs the samples, never the labels).
 
-    Build the networks with `networks.conditional_generator` /
-    `conditional_discriminator` (or their `_mlp_` versions): both take their
-    inputs as a list `[x, labels]` with int32 labels of shape `(batch,)`.
+    Build the networks with the builders' `num_classes=` option
+    (`networks.dcgan_generator(..., num_classes=10)`,
+    `dcgan_discriminator(..., num_classes=10)`, or the `mlp_` ones): both
+    then take their inputs as a list `[x, labels]` with int32 labels of shape
+    `(batch,)`.
 
     Args:
         generator: Model `[z (batch, latent_dim), labels (batch,)] -> samples`.
@@ -34,8 +36,8 @@ class ConditionalGAN(GAN):
 
     ```python
     cgan = keras_gans.ConditionalGAN(
-        networks.conditional_generator(64, 10, (28, 28, 1)),
-        networks.conditional_discriminator((28, 28, 1), 10),
+        networks.dcgan_generator(64, (28, 28, 1), num_classes=10),
+        networks.dcgan_discriminator((28, 28, 1), num_classes=10),
         latent_dim=64, num_classes=10)
     cgan.compile()
     cgan.fit(datasets.load("mnist", with_labels=True), epochs=5)
@@ -53,20 +55,6 @@ class ConditionalGAN(GAN):
                 f"num_classes must be an integer >= 2; received {num_classes!r}.")
         self.num_classes = int(num_classes)
         super().__init__(generator, discriminator, latent_dim, **kwargs)
-
-    # Networks --------------------------------------------------------------
-    def check_networks(self):
-        self._check_conditional_generator()
-        data_checks.check_input_count(self.discriminator, "discriminator", 2,
-                                      "[samples, labels]")
-        data_checks.check_same_shape(
-            "the generator's output", self.generator.output_shape,
-            "the discriminator's input", self.discriminator.inputs[0].shape)
-
-    def _check_conditional_generator(self):
-        data_checks.check_input_count(self.generator, "generator", 2, "[z, labels]")
-        data_checks.check_latent_dim(
-            self.generator, self.generator.inputs[0], self.latent_dim)
 
     # Batches ---------------------------------------------------------------
     def unpack_batch(self, data):
@@ -93,11 +81,6 @@ class ConditionalGAN(GAN):
         inputs = self.generator_inputs(batch_size, real_batch)
         samples = self.generator(inputs, training=training)
         return inputs, (samples, inputs[1])
-
-    def discriminate(self, batch, training=True):
-        samples, labels = batch
-        return self.discriminator(
-            [self.add_instance_noise(samples), labels], training=training)
 
     def validate_batch(self, data):
         if not isinstance(data, (tuple, list)) or len(data) < 2:

@@ -50,10 +50,20 @@ def resolve_data_range(data_range, generator):
     return (low, high)
 
 
-def check_latent_dim(generator, latent_input, latent_dim):
-    """Raises if the generator's latent input width differs from `latent_dim`."""
+def check_latent_dim(generator, latent_input, latent_dim, extra=0, extra_what=""):
+    """Raises if the generator's latent input width differs from `latent_dim`.
+
+    Args:
+        extra: Width the model appends to the latents (InfoGAN's codes).
+        extra_what: What the extra values are, for the message.
+    """
     width = latent_input.shape[-1]
-    if width is not None and int(width) != int(latent_dim):
+    if width is not None and extra and int(width) != int(latent_dim) + int(extra):
+        raise ValueError(
+            f"The generator's input has width {width} but the model feeds it "
+            f"latent_dim + {extra} ({extra_what}) = {latent_dim + extra}. Build it "
+            f"with latent_dim={latent_dim + extra}.")
+    if width is not None and not extra and int(width) != int(latent_dim):
         raise ValueError(
             f"latent_dim={latent_dim} does not match the generator "
             f"{generator.name!r}, whose latent input has shape "
@@ -62,14 +72,44 @@ def check_latent_dim(generator, latent_input, latent_dim):
         )
 
 
-def check_same_shape(what_a, shape_a, what_b, shape_b):
+def check_same_shape(what_a, shape_a, what_b, shape_b, hint=""):
     """Raises if two per-example shapes (batch axis dropped) differ."""
     a, b = tuple(shape_a[1:]), tuple(shape_b[1:])
     if a != b:
         raise ValueError(
             f"Shape mismatch: {what_a} has per-example shape {a} but "
             f"{what_b} has {b}. Build both networks for the same data shape."
+            f"{hint}"
         )
+
+
+def symbolic_output(model):
+    """The model's output structure as symbolic tensors (dicts kept).
+
+    Functional models have `.output`; a `Sequential` built from an `Input`
+    only answers through `compute_output_spec`.
+    """
+    try:
+        return model.output
+    except (AttributeError, ValueError):
+        inputs = model.inputs
+        return model.compute_output_spec(inputs[0] if len(inputs) == 1 else inputs)
+
+
+def check_logit_output(logit, discriminator):
+    """Raises unless D's adversarial output is one value per example.
+
+    Args:
+        logit: The symbolic real/fake output of the discriminator.
+        discriminator: The discriminator (for the message).
+    """
+    shape = tuple(logit.shape[1:])
+    if shape not in ((), (1,)):
+        raise ValueError(
+            f"The discriminator {discriminator.name!r} returns real/fake outputs "
+            f"of per-example shape {shape}, but the losses need one logit (or "
+            "critic score) per example, shape (batch, 1). End it with "
+            "Dense(1) and no activation (the keras_gans.networks builders do).")
 
 
 def peek_batch(x, y=None):
@@ -179,7 +219,7 @@ def check_heads(model, expected, model_name, builder_hint):
         model_name: The GAN variant that needs the heads (for the message).
         builder_hint: How to build a fitting discriminator.
     """
-    outputs = model.output
+    outputs = symbolic_output(model)
     for name, width in expected.items():
         if not isinstance(outputs, dict) or name not in outputs:
             raise ValueError(

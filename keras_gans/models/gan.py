@@ -1,17 +1,38 @@
-"""The GAN base model: one adversarial training step with every per-step trick.
+"""The GAN base model: the training step composed from a loss, penalties and options.
+
+A model is two networks plus an objective made of parts:
+
+- a loss object (`keras_gans.losses`): D's per-example terms on real and
+  generated outputs and G's term; the guide's label tricks live in
+  `losses.BinaryCrossEntropy`;
+- any number of penalty objects added to D's loss (`keras_gans.penalties`:
+  gradient penalty, R1, R2, each optionally lazy);
+- constraints on D's variables, applied by the optimizer itself after every
+  update (`keras_gans.constraints.Clip`, WGAN's weight clipping);
+- options that change what D sees (instance noise, DiffAugment, packing),
+  how updates are scheduled (d_steps, g_steps, separate batches, alternating
+  or simultaneous updates) and what is sampled (an EMA of G).
+
+`WGAN` and `WGANGP` are presets of these defaults; subclasses exist only
+where the batch structure or the networks differ (conditional, AC, Info and
+VAE GANs). This follows TF-GAN's `gan_loss` (losses are pairs of functions,
+extra terms are added by weight) and StyleGAN2-ADA's training loop (the
+phases are data; one loss method serves every phase).
 
 Reference: Goodfellow et al. 2014, "Generative Adversarial Nets"; the
 per-step tricks follow the field guide in TRICKS.md (items 1.2-1.4, 2.3, 2.4,
 3.3, 4.3 and 4.5), with the papers cited where each is implemented.
 """
 
-import inspect
+import math
 
 import keras
 import numpy as np
 from keras import ops
 
+from keras_gans import augment as gan_augment
 from keras_gans import losses as gan_losses
+from keras_gans import penalties as gan_penalties
 from keras_gans.callbacks.non_finite_loss import StopOnNonFiniteLoss
 from keras_gans.models import data_checks
 from keras_gans.models.distribution import num_replicas_in_sync
@@ -19,85 +40,129 @@ from keras_gans.models.distribution import reducible_logs
 from keras_gans.models.distribution import scale_loss_for_replicas
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
-
-
-def _check_probability(name, value):
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"`{name}` must be in [0, 1]; received {name}={value}.")
+UPDATE_SCHEMES = ("alternating", "simultaneous")
 
 
 def _check_positive_int(name, value):
-    if int(value) != value or value < 1:
+    if isinstance(value, bool) or int(value) != value or value < 1:
         raise ValueError(
-            f"`{name}` must be a positive integer; received {name}={value!r}."
-        )
+            f"`{name}` must be a positive integer; received {name}={value!r}.")
+    return int(value)
+
+
+def pack_samples(samples, pack):
+    """Concatenates groups of `pack` consecutive samples along the last axis.
+
+    PacGAN's packing (Lin et al. 2018): D judges `pack` samples at once.
+    Images `(batch, h, w, c)` become `(batch // pack, h, w, pack * c)` and
+    vectors `(batch, f)` become `(batch // pack, pack * f)`; pack j of the
+    result holds samples `j * pack ... j * pack + pack - 1`, in that order. A
+    batch that is not a multiple of `pack` drops its last `batch % pack`
+    samples (only a dataset's final partial batch can be one: `fit` checks
+    the first batch).
+    """
+    if pack == 1:
+        return samples
+    shape = ops.shape(samples)
+    packs = shape[0] // pack
+    samples = samples[: packs * pack]
+    rest = tuple(samples.shape[1:])
+    grouped = ops.reshape(samples, (packs, pack) + rest)
+    # Move the pack axis next to the feature axis, then merge the two.
+    grouped = ops.moveaxis(grouped, 1, -2)
+    return ops.reshape(grouped, (packs,) + rest[:-1] + (pack * rest[-1],))
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class GAN(keras.Model):
-    """An unconditional GAN (NSGAN/DCGAN) trained with `fit()`.
+    """An unconditional GAN trained with `fit()`, every per-step trick an argument.
 
     Each training step runs `d_steps` discriminator updates and then
-    `g_steps` generator updates on one batch of real data. D is trained with
-    binary cross-entropy against real/fake labels on logits (TRICKS.md 1.2);
-    G with the non-saturating loss by default (1.3).
+    `g_steps` generator updates on one batch of real data (or, with
+    `update_scheme="simultaneous"`, one update of both from the same forward
+    pass). An ablation changes an argument, never the code:
 
-    The per-step tricks are constructor arguments, so an ablation changes an
-    argument, never the code:
-
-    - `loss`: `"non_saturating"` (`-log D(G(z))`, default) or `"minimax"`
-      (`log(1 - D(G(z)))`), Goodfellow et al. 2014.
+    - `loss`: a `keras_gans.losses` object or shortcut: `"non_saturating"`
+      (BCE, default; TRICKS 1.2, 1.3), `"minimax"`, `"wasserstein"`,
+      `"hinge"`, `"least_squares"`, `"relativistic"`,
+      `"relativistic_hinge"`. Label smoothing, noise and flips (4.3) are
+      arguments of `losses.BinaryCrossEntropy`.
+    - `penalties`: penalty objects added to D's loss (`penalties.R1(10)`,
+      `GradientPenalty(10)`, `R2`), each applied once per D step.
     - `latent_distribution`: `"normal"` (default, 1.4) or `"uniform"` on
       [-1, 1].
     - `d_steps`, `g_steps`: updates of each network per step (2.3, 2.4). Every
       D update draws fresh latents and reuses the step's real batch.
     - `separate_batches`: each D step becomes two D updates, first on the
-      real-only batch, then on a fake-only batch (3.3). Without it D gets one
-      update from both batches (each still passed through D on its own, so
-      batch-norm statistics never mix real and fake).
-    - `real_label`, `fake_label`: D's targets; `real_label=0.9` is one-sided
-      label smoothing (Salimans et al. 2016), 4.3.
-    - `label_noise`: targets drawn per example from
-      `U[real_label - label_noise, real_label]` and
-      `U[fake_label, fake_label + label_noise]`, i.e. noise that moves each
-      label toward the other (4.3).
-    - `label_flip`: probability that an example's D target is swapped
-      (real <-> fake), per example and per D update (4.3).
+      real-only batch, then on a generated-only batch (3.3); penalties run in
+      the update that has their inputs. Without it D gets one update from
+      both batches (each still passed through D on its own, so batch-norm
+      statistics never mix real and fake).
+    - `update_scheme`: `"alternating"` (default: D, then G through the
+      updated D) or `"simultaneous"` (one generator pass; D's and G's
+      gradients from the same generated batch and the same D outputs, both
+      applied: the update of the 2D-mixture papers' code, and the cheapest
+      step).
     - `instance_noise`: std of Gaussian noise added to every input D sees,
-      real and generated, in D and in G updates (Sonderby et al. 2016,
-      "Amortised MAP Inference for Image Super-resolution"; Arjovsky & Bottou
-      2017). Held in the `keras.Variable` `model.instance_noise`, so
-      `callbacks.VariableSchedule` can anneal it (4.5).
+      real and generated, in D and in G updates (Sonderby et al. 2016;
+      Arjovsky & Bottou 2017). Held in the `keras.Variable`
+      `model.instance_noise`, so `callbacks.VariableSchedule` can anneal it
+      (4.5).
+    - `augment`: DiffAugment of everything D sees (Zhao et al. 2020): `None`,
+      a policy such as `"color,translation,cutout"`, or an
+      `augment.DiffAugment`; a no-op for non-image data.
+    - `pack`: PacGAN packing (Lin et al. 2018): D judges `pack` samples at
+      once, concatenated along the last (channel/feature) axis, real packs
+      against generated packs. Build D for the packed shape (the builders'
+      `pack=` argument).
+    - `ema_decay`, `ema_start_step`: sample from an exponential moving
+      average of G's weights (Yazici et al. 2019): after every training step
+      past `ema_start_step`, `ema = decay * ema + (1 - decay) * weights`
+      (before it the average is a copy of G). `generate`, the sample and
+      metric callbacks and `export_generator` use the averaged generator
+      (`model.sampling_generator`); it is saved with the model.
 
-    Logs (per-epoch means): `d_loss` (D's loss, real term + fake term),
+    Logs (per-epoch means): `d_loss` (D's loss without penalties), `g_loss`,
     `loss` (`d_loss + g_loss`, for stock callbacks that watch `loss`, such as
     `keras.callbacks.TerminateOnNaN`; it says nothing about sample quality),
-    `g_loss`, `p_real` and `p_fake` (D's mean probability that real and
-    generated samples are real; 0.5/0.5 is the equilibrium), plus
-    `d_grad_norm`/`g_grad_norm` when `log_gradient_norms=True`.
+    the loss's own scalars (`p_real`/`p_fake` for BCE, D's mean probability
+    that real and generated samples are real, 0.5/0.5 at equilibrium;
+    `critic_real`/`critic_fake` otherwise; `wasserstein` for the Wasserstein
+    loss), each penalty's unweighted value under its name (`r1`,
+    `gradient_penalty`, ...; lazy ones averaged over the steps that computed
+    them, 0 in an epoch where none did), and `d_grad_norm`/`g_grad_norm` when `log_gradient_norms=True`.
+
+    Extension points, for variants of your own (the README shows one):
+    `check_networks`, `unpack_batch`, `generator_inputs`, `generate_batch`,
+    `auxiliary_loss`, `generator_objective` (with `generator_targets`),
+    `log_names` and `default_optimizer`; `update` is the one update primitive
+    every step uses.
 
     Args:
         generator: A `keras.Model` mapping `(batch, latent_dim)` latents to
             samples.
-        discriminator: A `keras.Model` mapping samples to one logit per
-            example, `(batch, 1)` or `(batch,)`.
+        discriminator: A `keras.Model` mapping samples (packed when
+            `pack > 1`) to one logit or score per example.
         latent_dim: Size of the latent vector; must match the generator's input.
-        loss: Generator loss name, see above.
+        loss: A `losses.GANLoss` or a shortcut string (see above).
+        penalties: A sequence of `penalties.Penalty` objects (or names).
         latent_distribution: `"normal"` or `"uniform"`.
         d_steps: Discriminator updates per training step.
         g_steps: Generator updates per training step.
         separate_batches: Whether D steps use a real-only then a fake-only update.
-        real_label: D's target for real data.
-        fake_label: D's target for generated data.
-        label_noise: Width of the uniform noise on the targets.
-        label_flip: Probability of swapping an example's target.
+        update_scheme: `"alternating"` or `"simultaneous"`.
         instance_noise: Initial std of the Gaussian noise on D's inputs.
+        augment: `None`, a DiffAugment policy string or layer.
+        pack: Number of samples D judges at once.
+        ema_decay: `None` (no EMA) or the decay in [0, 1).
+        ema_start_step: Training steps before the average starts.
         data_range: `(low, high)` of the data, `"auto"` to read it from the
             generator's output activation (tanh -> (-1, 1), sigmoid -> (0, 1),
             anything else -> unbounded), or `None` for no range check.
         log_gradient_norms: Whether to log the global gradient norms of D and G.
         seed: Seed of the model's random streams (latents, label noise,
-            instance noise). Their state is saved with the model.
+            instance noise, augmentation, penalties). Their state is saved
+            with the model.
         **kwargs: Passed to `keras.Model` (e.g. `name`).
 
     Example:
@@ -106,7 +171,9 @@ class GAN(keras.Model):
     gan = keras_gans.GAN(
         networks.dcgan_generator(100, (28, 28, 1)),
         networks.dcgan_discriminator((28, 28, 1)),
-        latent_dim=100, real_label=0.9, d_steps=2)
+        latent_dim=100,
+        loss=keras_gans.losses.BinaryCrossEntropy(real_label=0.9),
+        d_steps=2)
     gan.compile()
     gan.fit(keras_gans.datasets.load("mnist", batch_size=64), epochs=5)
     images = gan.generate(16, seed=0)
@@ -121,6 +188,9 @@ class GAN(keras.Model):
     generator_takes_labels = False
     discriminator_takes_labels = False
     takes_encoder = False
+    # Whether `generator_objective` is the base one (simultaneous updates
+    # share D's outputs between D's and G's objectives).
+    supports_simultaneous = True
 
     @classmethod
     def discriminator_heads(cls, **arguments):
@@ -144,127 +214,161 @@ class GAN(keras.Model):
         latent_dim,
         *,
         loss="non_saturating",
+        penalties=(),
         latent_distribution="normal",
         d_steps=1,
         g_steps=1,
         separate_batches=False,
-        real_label=1.0,
-        fake_label=0.0,
-        label_noise=0.0,
-        label_flip=0.0,
+        update_scheme="alternating",
         instance_noise=0.0,
+        augment=None,
+        pack=1,
+        ema_decay=None,
+        ema_start_step=0,
         data_range="auto",
         log_gradient_norms=False,
         seed=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self._generator_loss_fn = gan_losses.get_generator_loss(loss)
+        self.loss = gan_losses.get(loss)
+        if isinstance(penalties, (str, gan_penalties.Penalty, dict)):
+            penalties = [penalties]
+        self.penalties = tuple(gan_penalties.get(p) for p in penalties)
         if latent_distribution not in LATENT_DISTRIBUTIONS:
             raise ValueError(
                 f"Unknown latent_distribution {latent_distribution!r}. "
-                f"Valid values: {list(LATENT_DISTRIBUTIONS)}."
-            )
-        _check_positive_int("d_steps", d_steps)
-        _check_positive_int("g_steps", g_steps)
-        _check_probability("real_label", real_label)
-        _check_probability("fake_label", fake_label)
-        _check_probability("label_noise", label_noise)
-        _check_probability("label_flip", label_flip)
-        if instance_noise < 0:
+                f"Valid values: {list(LATENT_DISTRIBUTIONS)}.")
+        if update_scheme not in UPDATE_SCHEMES:
             raise ValueError(
-                f"`instance_noise` is a standard deviation and must be >= 0; "
-                f"received {instance_noise}."
-            )
+                f"Unknown update_scheme {update_scheme!r}. Valid values: "
+                f"{list(UPDATE_SCHEMES)}.")
+        instance_noise = float(instance_noise)
+        if not (math.isfinite(instance_noise) and instance_noise >= 0):
+            raise ValueError(
+                "`instance_noise` is a standard deviation and must be a finite "
+                f"number >= 0; received {instance_noise}.")
+        if ema_decay is not None:
+            ema_decay = float(ema_decay)
+            if not 0.0 <= ema_decay < 1.0:
+                raise ValueError(
+                    f"`ema_decay` must be in [0, 1) (e.g. 0.999), or None for no "
+                    f"average; received {ema_decay!r}.")
+        if isinstance(ema_start_step, bool) or int(ema_start_step) != ema_start_step \
+                or ema_start_step < 0:
+            raise ValueError(
+                f"`ema_start_step` must be an integer >= 0; received {ema_start_step!r}.")
 
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(latent_dim)
-        self.loss = loss
         self.latent_distribution = latent_distribution
-        self.d_steps = int(d_steps)
-        self.g_steps = int(g_steps)
+        self.d_steps = _check_positive_int("d_steps", d_steps)
+        self.g_steps = _check_positive_int("g_steps", g_steps)
         self.separate_batches = bool(separate_batches)
-        self.real_label = float(real_label)
-        self.fake_label = float(fake_label)
-        self.label_noise = float(label_noise)
-        self.label_flip = float(label_flip)
-        self.initial_instance_noise = float(instance_noise)
+        self.update_scheme = update_scheme
+        self.initial_instance_noise = instance_noise
+        self.augment = gan_augment.get(augment)
+        self.pack = _check_positive_int("pack", pack)
+        self.ema_decay = ema_decay
+        self.ema_start_step = int(ema_start_step)
         self.data_range = data_range
         self.log_gradient_norms = bool(log_gradient_norms)
         self.seed = seed
 
+        self.check_combination()
         self.check_networks()
         self.value_range = data_checks.resolve_data_range(data_range, generator)
 
         # A Variable, not a float: a float would be frozen into the traced
         # train_step and a schedule callback's changes silently ignored.
         self.instance_noise = keras.Variable(
-            float(instance_noise),
-            trainable=False,
-            dtype="float32",
-            name="instance_noise",
-        )
+            instance_noise, trainable=False, dtype="float32", name="instance_noise")
         self.seed_generator = keras.random.SeedGenerator(seed, name="train_seed")
         # Sampling for callbacks and `generate()` draws from its own stream so
         # that monitoring never changes the training trajectory.
         sample_seed = None if seed is None else seed + 1
         self.sample_seed_generator = keras.random.SeedGenerator(
-            sample_seed, name="sample_seed"
-        )
-        self._trackers = self.build_trackers()
+            sample_seed, name="sample_seed")
+        self.ema_generator = self._make_ema_generator() if ema_decay is not None else None
+        self._trackers = {name: keras.metrics.Mean(name=name) for name in self.log_names()}
         # The sub-networks are functional models, built at construction, so
         # the GAN needs no build step (and loading can restore into it).
         self.built = True
 
     # ------------------------------------------------------------------
-    # Construction helpers that subclasses extend.
+    # Construction checks.
     # ------------------------------------------------------------------
+    def check_combination(self):
+        """Refuses options that cannot work together, with the reason."""
+        if self.separate_batches and self.loss.couples_real_and_fake:
+            raise ValueError(
+                f"separate_batches=True cannot be used with {self.loss!r}: its "
+                "D loss compares real with generated outputs, so each D update "
+                "needs both batches.")
+        if self.update_scheme == "simultaneous":
+            if self.d_steps != 1 or self.g_steps != 1 or self.separate_batches:
+                raise ValueError(
+                    "update_scheme='simultaneous' updates D and G once each from "
+                    "one forward pass; it cannot take d_steps/g_steps other than "
+                    "1 or separate_batches=True. Use update_scheme='alternating'.")
+            if not self.supports_simultaneous:
+                raise ValueError(
+                    f"{type(self).__name__} has its own generator objective and "
+                    "cannot use update_scheme='simultaneous'.")
+        names = [p.name for p in self.penalties]
+        if len(set(names)) != len(names):
+            raise ValueError(
+                f"Each penalty may be given once; received {list(self.penalties)}. "
+                "Combine their weights into one.")
+
     def check_networks(self):
-        """Checks that G's input matches `latent_dim` and D accepts G's output.
+        """Checks the networks against `latent_dim`, each other and the options.
 
         Raises:
             ValueError: naming the mismatching shapes and how to fix them.
         """
+        g_inputs = 2 if self.generator_takes_labels else 1
         data_checks.check_input_count(
-            self.generator, "generator", 1,
-            "the latent vector (ConditionalGAN takes [z, labels])",
-        )
+            self.generator, "generator", g_inputs,
+            "[z, labels]" if self.generator_takes_labels
+            else "the latent vector (ConditionalGAN takes [z, labels])")
         data_checks.check_latent_dim(
-            self.generator, self.generator.inputs[0], self.latent_dim
-        )
+            self.generator, self.generator.inputs[0], self.latent_dim,
+            extra=self.extra_generator_width(), extra_what="the latent codes")
+        d_inputs = 2 if self.discriminator_takes_labels else 1
+        data_checks.check_input_count(
+            self.discriminator, "discriminator", d_inputs,
+            "[samples, labels]" if self.discriminator_takes_labels else "samples")
+        d_output = data_checks.symbolic_output(self.discriminator)
+        if self.pack > 1 and (self.discriminator_takes_labels
+                              or isinstance(d_output, dict)):
+            raise ValueError(
+                f"pack={self.pack} needs a discriminator that judges samples only: "
+                f"{type(self).__name__}'s discriminator also reads or predicts "
+                "per-example labels or codes, which a pack of samples does not "
+                "have. Use pack=1.")
+        sample_shape = tuple(self.generator.output_shape)
+        packed = sample_shape[:-1] + (sample_shape[-1] * self.pack,)
         data_checks.check_same_shape(
-            "the generator's output",
-            self.generator.output_shape,
-            "the discriminator's input",
-            self.discriminator.inputs[0].shape,
-        )
+            "the generator's output" + (f" packed by {self.pack}" if self.pack > 1 else ""),
+            packed, "the discriminator's input", self.discriminator.inputs[0].shape,
+            hint=(f" Build D for packed input, e.g. the builders' pack={self.pack}."
+                  if self.pack > 1 else ""))
+        data_checks.check_logit_output(self.adversarial_logits(d_output),
+                                       self.discriminator)
 
-    def build_trackers(self):
-        """Returns the `keras.metrics.Mean` trackers logged each epoch."""
-        names = ["loss", "d_loss", "g_loss", "p_real", "p_fake"]
+    def extra_generator_width(self):
+        """Width of G's first input beyond `latent_dim` (InfoGAN's codes)."""
+        return 0
+
+    def log_names(self):
+        """Names of the scalars logged each epoch (subclasses add theirs)."""
+        names = ["loss", "d_loss", "g_loss", *self.loss.log_names]
+        names += [p.name for p in self.penalties]
         if self.log_gradient_norms:
             names += ["d_grad_norm", "g_grad_norm"]
-        return {name: keras.metrics.Mean(name=name) for name in names}
-
-    def reject_inapplicable(self, given, inapplicable, reason):
-        """Raises if an argument that has no meaning for this model was set.
-
-        Args:
-            given: The keyword arguments the constructor received.
-            inapplicable: Names of base arguments that do not apply.
-            reason: Why they do not apply (completes the error message).
-        """
-        defaults = {
-            name: parameter.default
-            for name, parameter in inspect.signature(GAN.__init__).parameters.items()
-        }
-        for name in inapplicable:
-            if name in given and given[name] != defaults[name]:
-                raise ValueError(
-                    f"{type(self).__name__} does not take {name}={given[name]!r}: "
-                    f"{reason} Remove the argument."
-                )
+        return names
 
     @property
     def metrics(self):
@@ -277,9 +381,13 @@ class GAN(keras.Model):
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Sets the two optimizers and builds their state.
 
+        Two time-scale updates (TTUR, Heusel et al. 2017) are just two
+        optimizers with different learning rates, e.g.
+        `compile(d_optimizer=Adam(4e-4, 0.0, 0.9), g_optimizer=Adam(1e-4, 0.0, 0.9))`.
+
         Args:
             d_optimizer: Discriminator optimizer (instance, name or config);
-                default `Adam(2e-4, beta_1=0.5)`.
+                default `default_optimizer()`: Adam(2e-4, beta_1=0.5).
             g_optimizer: Generator optimizer; same default.
             **kwargs: `run_eagerly`, `steps_per_execution`, `jit_compile`,
                 passed to `keras.Model.compile`.
@@ -289,8 +397,7 @@ class GAN(keras.Model):
                 raise TypeError(
                     f"GAN.compile() takes no `{key}`: use d_optimizer= and "
                     "g_optimizer= for the optimizers; losses and metrics are "
-                    "set by the model's constructor arguments."
-                )
+                    "set by the model's constructor arguments.")
         d_optimizer = self._prepare_optimizer(d_optimizer, "d_optimizer")
         g_optimizer = self._prepare_optimizer(g_optimizer, "g_optimizer")
         super().compile(optimizer=None, **kwargs)
@@ -316,12 +423,10 @@ class GAN(keras.Model):
         optimizer = self.default_optimizer() if optimizer is None else optimizer
         optimizer = keras.optimizers.get(optimizer)
         if self.dtype_policy.name == "mixed_float16" and not isinstance(
-            optimizer, keras.optimizers.LossScaleOptimizer
-        ):
+                optimizer, keras.optimizers.LossScaleOptimizer):
             # float16 gradients underflow without dynamic loss scaling.
             optimizer = keras.optimizers.LossScaleOptimizer(
-                optimizer, name=f"{name}_loss_scale"
-            )
+                optimizer, name=f"{name}_loss_scale")
         return optimizer
 
     def default_optimizer(self):
@@ -344,7 +449,9 @@ class GAN(keras.Model):
         return self.generator.trainable_variables
 
     # ------------------------------------------------------------------
-    # Random draws.
+    # Random draws and batches. A "batch" is what D judges: samples for
+    # `GAN`, `(samples, labels)` for models with `needs_labels`; real and
+    # generated batches have the same structure.
     # ------------------------------------------------------------------
     def sample_latents(self, batch_size, seed=None):
         """Draws latent vectors from the prior.
@@ -368,59 +475,14 @@ class GAN(keras.Model):
         del real_batch
         return self.sample_latents(batch_size, seed=seed)
 
-    def real_targets(self, batch_size):
-        """D's per-example targets for real data, with smoothing, noise and flips."""
-        return self._targets(batch_size, real=True)
-
-    def fake_targets(self, batch_size):
-        """D's per-example targets for generated data, with noise and flips."""
-        return self._targets(batch_size, real=False)
-
-    def _targets(self, batch_size, real):
-        own, other = (
-            (self.real_label, self.fake_label)
-            if real
-            else (self.fake_label, self.real_label)
-        )
-        targets = ops.full((batch_size,), own, dtype="float32")
-        if self.label_noise > 0:
-            # Noise pushes each label toward the opposite one.
-            direction = 1.0 if other > own else -1.0
-            noise = keras.random.uniform(
-                (batch_size,), maxval=self.label_noise, seed=self.seed_generator
-            )
-            targets = ops.clip(targets + direction * noise, 0.0, 1.0)
-        if self.label_flip > 0:
-            flip = (
-                keras.random.uniform((batch_size,), seed=self.seed_generator)
-                < self.label_flip
-            )
-            flipped = ops.full((batch_size,), other, dtype="float32")
-            targets = ops.where(flip, flipped, targets)
-        return targets
-
-    def add_instance_noise(self, samples):
-        """Adds N(0, instance_noise^2) noise to D's input (no-op at zero)."""
-        sigma = self.instance_noise
-
-        def noisy():
-            noise = keras.random.normal(
-                ops.shape(samples), seed=self.seed_generator, dtype="float32"
-            )
-            return samples + ops.cast(sigma * noise, samples.dtype)
-
-        return ops.cond(sigma > 0, noisy, lambda: samples)
-
-    # ------------------------------------------------------------------
-    # The pieces of a training step. Subclasses override these, not
-    # `train_step`, where their mathematics differs. A "batch" is what D
-    # judges: samples for `GAN`, `(samples, labels)` for conditional models;
-    # real and generated batches have the same structure.
-    # ------------------------------------------------------------------
     def unpack_batch(self, data):
         """Returns the real batch the model trains on (samples for `GAN`)."""
         x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         return x
+
+    def samples_of(self, batch):
+        """The samples of a batch (dropping labels)."""
+        return batch[0] if self.needs_labels else batch
 
     def batch_size_of(self, batch):
         """Number of examples in a (real or generated) batch."""
@@ -442,107 +504,227 @@ class GAN(keras.Model):
         inputs = self.generator_inputs(batch_size, real_batch)
         return inputs, self.generator(inputs, training=training)
 
+    # ------------------------------------------------------------------
+    # What D sees.
+    # ------------------------------------------------------------------
+    def add_instance_noise(self, samples):
+        """Adds N(0, instance_noise^2) noise to D's input (no-op at zero)."""
+        sigma = self.instance_noise
+
+        def noisy():
+            noise = keras.random.normal(
+                ops.shape(samples), seed=self.seed_generator, dtype="float32")
+            return samples + ops.cast(sigma * noise, samples.dtype)
+
+        return ops.cond(sigma > 0, noisy, lambda: samples)
+
+    def discriminator_input(self, samples):
+        """D's input for samples: augmented, with instance noise, packed."""
+        if self.augment is not None:
+            samples = self.augment(samples, seed=self.seed_generator)
+        return pack_samples(self.add_instance_noise(samples), self.pack)
+
+    def call_discriminator(self, inputs, batch, training=True):
+        """D on prepared inputs, with the batch's labels if D takes them."""
+        if self.discriminator_takes_labels:
+            return self.discriminator([inputs, batch[1]], training=training)
+        return self.discriminator(inputs, training=training)
+
     def discriminate(self, batch, training=True):
-        """D's outputs on a batch, after instance noise on the samples."""
-        return self.discriminator(self.add_instance_noise(batch), training=training)
+        """D's outputs on a batch (as D sees it: see `discriminator_input`)."""
+        inputs = self.discriminator_input(self.samples_of(batch))
+        return self.call_discriminator(inputs, batch, training=training)
 
     @staticmethod
     def adversarial_logits(outputs):
         """The real/fake logit among D's outputs (multi-head Ds return a dict)."""
         return outputs["logit"] if isinstance(outputs, dict) else outputs
 
-    def discriminator_real_loss(self, real_batch):
-        """Per-example D loss on real data, and scalars to log.
+    def auxiliary_loss(self, part, batch, outputs, generator_inputs=None):
+        """Extra per-example terms from D's outputs (ACGAN's class, InfoGAN's codes).
+
+        Args:
+            part: `"real"` or `"fake"` (terms of D's loss) or `"generator"`
+                (a term of G's loss).
+            batch: The batch D judged.
+            outputs: D's outputs on it.
+            generator_inputs: G's inputs for generated batches.
 
         Returns:
-            A tuple `(loss, logs)`: `loss` of shape `(batch,)`.
+            None, or `(per_example_loss, logs)`.
         """
-        outputs = self.discriminate(real_batch)
-        logits = self.adversarial_logits(outputs)
-        loss = gan_losses.binary_cross_entropy_with_logits(
-            self.real_targets(self.batch_size_of(real_batch)), logits
-        )
-        logs = {"p_real": ops.mean(ops.sigmoid(ops.cast(logits, "float32")))}
-        return self._with_auxiliary(
-            loss, logs, self.auxiliary_real_loss(real_batch, outputs)
-        )
-
-    def discriminator_fake_loss(self, fake_inputs, fake_batch):
-        """Per-example D loss on generated data, and scalars to log."""
-        outputs = self.discriminate(fake_batch)
-        logits = self.adversarial_logits(outputs)
-        loss = gan_losses.binary_cross_entropy_with_logits(
-            self.fake_targets(self.batch_size_of(fake_batch)), logits
-        )
-        logs = {"p_fake": ops.mean(ops.sigmoid(ops.cast(logits, "float32")))}
-        return self._with_auxiliary(
-            loss, logs, self.auxiliary_fake_loss(fake_inputs, fake_batch, outputs)
-        )
-
-    def generator_loss(self, fake_inputs, fake_batch):
-        """Per-example G loss through D, and scalars to log."""
-        outputs = self.discriminate(fake_batch)
-        loss = self._generator_loss_fn(self.adversarial_logits(outputs))
-        return self._with_auxiliary(
-            loss,
-            {},
-            self.auxiliary_generator_loss(fake_inputs, fake_batch, outputs),
-        )
-
-    # Auxiliary terms: the extra losses of ACGAN (class) and InfoGAN (mutual
-    # information), computed from the same D outputs as the adversarial term.
-    # Each returns None or `(per_example_loss, logs)`.
-    def auxiliary_real_loss(self, real_batch, outputs):
         return None
 
-    def auxiliary_fake_loss(self, fake_inputs, fake_batch, outputs):
-        return None
-
-    def auxiliary_generator_loss(self, fake_inputs, fake_batch, outputs):
-        return None
-
-    @staticmethod
-    def _with_auxiliary(loss, logs, auxiliary):
+    def _with_auxiliary(self, terms, logs, part, batch, outputs, generator_inputs=None):
+        auxiliary = self.auxiliary_loss(part, batch, outputs, generator_inputs)
         if auxiliary is None:
-            return loss, logs
-        extra_loss, extra_logs = auxiliary
-        return loss + extra_loss, {**logs, **extra_logs}
+            return terms
+        extra, extra_logs = auxiliary
+        logs.update(extra_logs)
+        return terms + extra
 
-    def discriminator_penalty(self, real_batch, fake_inputs, fake_batch):
-        """A regulariser added to D's loss in joint updates (none for `GAN`).
+    # ------------------------------------------------------------------
+    # Objectives: functions of batches that return `(losses, logs)`, the
+    # losses keyed by the names `update` differentiates.
+    # ------------------------------------------------------------------
+    def discriminator_terms(self, real, fake, generator_inputs, d_step,
+                            parts=("real", "fake")):
+        """D's loss terms on the parts present, its penalties, and D's outputs.
+
+        Args:
+            real: The real batch.
+            fake: The generated batch (None in a real-only update).
+            generator_inputs: G's inputs for `fake`.
+            d_step: Index of this D step (for lazy penalties).
+            parts: Which loss terms to compute, `("real", "fake")` for a
+                joint update or one of them for `separate_batches`.
 
         Returns:
-            None, or a tuple `(scalar_penalty, logs)`.
+            `(objective, logs, outputs)`: the scalar D minimises (loss plus
+            weighted penalties), the logs, and D's outputs by part.
         """
-        return None
+        seed = self.seed_generator
+        batches = {"real": real, "fake": fake}
+        inputs = {part: self.discriminator_input(self.samples_of(batches[part]))
+                  for part in parts}
+        outputs = {part: self.call_discriminator(inputs[part], batches[part])
+                   for part in parts}
+        logits = {part: self.adversarial_logits(outputs[part]) for part in parts}
+        logs, d_loss = {}, 0.0
+        for part in parts:
+            if part == "real":
+                terms = self.loss.discriminator_real(logits["real"], logits.get("fake"), seed)
+            else:
+                terms = self.loss.discriminator_fake(logits["fake"], logits.get("real"), seed)
+            terms = self._with_auxiliary(terms, logs, part, batches[part], outputs[part],
+                                         generator_inputs if part == "fake" else None)
+            d_loss = d_loss + ops.mean(terms)
+            logs.update(self.loss.summary(logits[part], real=part == "real"))
+        logs["d_loss"] = d_loss
+        objective = d_loss + self._penalty_terms(batches, inputs, d_step, parts, logs)
+        return objective, logs, outputs
+
+    def _penalty_terms(self, batches, inputs, d_step, parts, logs):
+        """The weighted sum of the penalties that belong to this update."""
+        total = 0.0
+        for penalty in self.penalties:
+            runs_here = (set(penalty.uses) <= set(parts) if len(parts) == 2
+                         else (penalty.uses == ("real",)) == (parts == ("real",)))
+            if not runs_here:
+                continue
+            for part in penalty.uses:
+                if part not in inputs:
+                    inputs[part] = self.discriminator_input(self.samples_of(batches[part]))
+            # Conditional critics judge interpolates with the real labels.
+            labelled = batches["real"] if "real" in penalty.uses else batches["fake"]
+
+            def compute(penalty=penalty, labelled=labelled):
+                def critic(x):
+                    return self.adversarial_logits(self.call_discriminator(x, labelled))
+
+                return ops.cast(penalty.compute(critic, inputs.get("real"),
+                                                inputs.get("fake"), self.seed_generator),
+                                "float32")
+
+            n = penalty.every_n_steps
+            if n == 1:
+                value = compute()
+                logs[penalty.name] = value
+                total = total + penalty.weight * value
+            else:
+                # Lazy regularisation: computed on one D step in n, n times
+                # as strong, so its average pull is unchanged.
+                due = ops.equal(d_step % n, 0)
+                value = ops.cond(due, compute, lambda: ops.zeros((), "float32"))
+                logs[penalty.name] = (value, ops.cast(due, "float32"))
+                total = total + (penalty.weight * n) * value
+        return total
+
+    def generator_terms(self, real, generator_inputs, fake, fake_outputs,
+                        real_logits=None):
+        """G's loss from D's outputs on a generated batch, and logs.
+
+        `real_logits` (D's logits on the real batch) are computed here when
+        the loss needs them and they are not given.
+        """
+        if self.loss.generator_needs_real and real_logits is None:
+            real_logits = self.adversarial_logits(self.discriminate(real))
+        terms = self.loss.generator(self.adversarial_logits(fake_outputs), real_logits)
+        logs = {}
+        terms = self._with_auxiliary(terms, logs, "generator", fake, fake_outputs,
+                                     generator_inputs)
+        g_loss = ops.mean(terms)
+        logs["g_loss"] = g_loss
+        return g_loss, logs
+
+    def generator_objective(self, real_batch):
+        """G's objective for one G update: `({"g_objective": loss}, logs)`.
+
+        Override with `generator_targets` for a G update with several terms
+        (VAEGAN trains its encoder and decoder on different losses).
+        """
+        generator_inputs, fake = self.generate_batch(
+            self.batch_size_of(real_batch), real_batch)
+        g_loss, logs = self.generator_terms(
+            real_batch, generator_inputs, fake, self.discriminate(fake))
+        return {"g_objective": g_loss}, logs
+
+    @property
+    def generator_targets(self):
+        """`(loss name, optimizer, variables)` of the G update, for `update`."""
+        return [("g_objective", self.g_optimizer, self.generator_variables)]
+
+    @property
+    def discriminator_targets(self):
+        return [("d_objective", self.d_optimizer, self.discriminator_variables)]
 
     # ------------------------------------------------------------------
-    # Updates.
+    # The update primitive and the step.
     # ------------------------------------------------------------------
+    def update(self, compute, targets):
+        """One update: tape, replica and loss scaling, optimizer steps, norms.
+
+        Every update of every model goes through here: D's, G's,
+        `separate_batches`' two, VAEGAN's encoder + decoder and the
+        simultaneous update of both networks.
+
+        Args:
+            compute: Function of no arguments returning `(losses, logs)`:
+                scalar losses keyed by name, and scalars to log.
+            targets: `(loss name, optimizer, variables)` triples: each loss is
+                differentiated with respect to its variables; the variables
+                of one optimizer are updated in one `apply` call.
+
+        Returns:
+            `logs`, with `d_grad_norm`/`g_grad_norm` (the larger over repeated
+            updates) when `log_gradient_norms`.
+        """
+        import tensorflow as tf
+
+        with tf.GradientTape(persistent=len(targets) > 1) as tape:
+            losses, logs = compute()
+            # Inside the tape, or the scaling is not recorded and every
+            # gradient is None.
+            scaled = [optimizer.scale_loss(scale_loss_for_replicas(losses[name]))
+                      for name, optimizer, _ in targets]
+        steps = {}
+        for (_, optimizer, variables), loss in zip(targets, scaled):
+            grads = tape.gradient(loss, variables)
+            entry = steps.setdefault(id(optimizer), (optimizer, [], []))
+            entry[1].extend(grads)
+            entry[2].extend(variables)
+        del tape
+        for optimizer, grads, variables in steps.values():
+            optimizer.apply(grads, variables)
+            if self.log_gradient_norms:
+                name = "d_grad_norm" if optimizer is self.d_optimizer else "g_grad_norm"
+                norm = self._gradient_norm(optimizer, grads)
+                logs[name] = ops.maximum(logs[name], norm) if name in logs else norm
+        return logs
+
     @staticmethod
-    def scale_loss(optimizer, loss):
-        """The loss to differentiate: replica-scaled and loss-scaled.
-
-        Must be called inside the `GradientTape`, or the scaling is not
-        recorded and every gradient is None.
-        """
-        return optimizer.scale_loss(scale_loss_for_replicas(loss))
-
-    def _apply_update(self, optimizer, tape, scaled_loss, variables):
-        """Differentiates a `scale_loss` result and applies one update.
-
-        Returns:
-            The global gradient norm if `log_gradient_norms`, else None.
-        """
-        return self._apply_gradients(
-            optimizer, tape.gradient(scaled_loss, variables), variables
-        )
-
-    def _apply_gradients(self, optimizer, grads, variables):
-        """Applies gradients of a scaled loss; returns their norm if logged."""
-        optimizer.apply(grads, variables)
-        if not self.log_gradient_norms:
-            return None
+    def _gradient_norm(optimizer, grads):
+        grads = [g for g in grads if g is not None]
         if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
             grads = [g / optimizer.dynamic_scale for g in grads]
         # Undo the replica scaling: the logged norm is that of the gradient
@@ -550,101 +732,130 @@ class GAN(keras.Model):
         squares = [ops.sum(ops.square(ops.cast(g, "float32"))) for g in grads]
         return ops.sqrt(sum(squares)) * num_replicas_in_sync()
 
-    def _update_discriminator(self, tape, scaled_loss):
-        norm = self._apply_update(
-            self.d_optimizer, tape, scaled_loss, self.discriminator_variables
-        )
-        self.after_discriminator_update()
-        return norm
-
-    def after_discriminator_update(self):
-        """Hook run after every D optimizer update (WGAN clips weights here)."""
+    def _d_step_index(self):
+        updates_per_step = 2 if self.separate_batches else 1
+        return self.d_optimizer.iterations // updates_per_step
 
     def discriminator_step(self, real_batch):
         """One D step: a joint update, or real-then-fake updates."""
-        import tensorflow as tf
+        d_step = self._d_step_index()
+        generator_inputs, fake = self.generate_batch(
+            self.batch_size_of(real_batch), real_batch)
+        fake = keras.tree.map_structure(ops.stop_gradient, fake)
 
-        batch_size = self.batch_size_of(real_batch)
-        fake_inputs, fake_batch = self.generate_batch(batch_size, real_batch)
-        fake_batch = keras.tree.map_structure(ops.stop_gradient, fake_batch)
-        if self.separate_batches:
-            with tf.GradientTape() as tape:
-                real_loss, real_logs = self.discriminator_real_loss(real_batch)
-                real_loss = ops.mean(real_loss)
-                scaled = self.scale_loss(self.d_optimizer, real_loss)
-            norm_real = self._update_discriminator(tape, scaled)
-            with tf.GradientTape() as tape:
-                fake_loss, fake_logs = self.discriminator_fake_loss(
-                    fake_inputs, fake_batch
-                )
-                fake_loss = ops.mean(fake_loss)
-                scaled = self.scale_loss(self.d_optimizer, fake_loss)
-            norm_fake = self._update_discriminator(tape, scaled)
-            logs = {"d_loss": real_loss + fake_loss, **real_logs, **fake_logs}
-            norm = None if norm_real is None else ops.maximum(norm_real, norm_fake)
+        def objective(parts):
+            def compute():
+                loss, logs, _ = self.discriminator_terms(
+                    real_batch, fake, generator_inputs, d_step, parts)
+                return {"d_objective": loss}, logs
+            return compute
+
+        if not self.separate_batches:
+            logs = self.update(objective(("real", "fake")), self.discriminator_targets)
         else:
-            with tf.GradientTape() as tape:
-                real_loss, real_logs = self.discriminator_real_loss(real_batch)
-                fake_loss, fake_logs = self.discriminator_fake_loss(
-                    fake_inputs, fake_batch
-                )
-                loss = ops.mean(real_loss) + ops.mean(fake_loss)
-                logs = {"d_loss": loss, **real_logs, **fake_logs}
-                penalty = self.discriminator_penalty(
-                    real_batch, fake_inputs, fake_batch
-                )
-                if penalty is not None:
-                    penalty, penalty_logs = penalty
-                    loss = loss + penalty
-                    logs.update(penalty_logs)
-                scaled = self.scale_loss(self.d_optimizer, loss)
-            norm = self._update_discriminator(tape, scaled)
-        if norm is not None:
-            logs["d_grad_norm"] = norm
+            real_logs = self.update(objective(("real",)), self.discriminator_targets)
+            logs = self.update(objective(("fake",)), self.discriminator_targets)
+            logs = {**real_logs, **logs,
+                    "d_loss": real_logs["d_loss"] + logs["d_loss"]}
+            if "d_grad_norm" in real_logs:
+                logs["d_grad_norm"] = ops.maximum(real_logs["d_grad_norm"],
+                                                  logs["d_grad_norm"])
+        logs.update(self.loss.derived_logs(logs))
         return logs
 
-    def generator_step(self, batch_size, real_batch=None):
+    def generator_step(self, real_batch):
         """One G update through D."""
-        import tensorflow as tf
+        return self.update(lambda: self.generator_objective(real_batch),
+                           self.generator_targets)
 
-        with tf.GradientTape() as tape:
-            fake_inputs, fake_batch = self.generate_batch(batch_size, real_batch)
-            loss, logs = self.generator_loss(fake_inputs, fake_batch)
-            loss = ops.mean(loss)
-            scaled = self.scale_loss(self.g_optimizer, loss)
-        norm = self._apply_update(
-            self.g_optimizer, tape, scaled, self.generator_variables
-        )
-        logs = {"g_loss": loss, **logs}
-        if norm is not None:
-            logs["g_grad_norm"] = norm
+    def simultaneous_step(self, real_batch):
+        """D and G updated together from one generated batch and one D pass."""
+        d_step = self._d_step_index()
+
+        def compute():
+            generator_inputs, fake = self.generate_batch(
+                self.batch_size_of(real_batch), real_batch)
+            d_loss, logs, outputs = self.discriminator_terms(
+                real_batch, fake, generator_inputs, d_step)
+            real_logits = self.adversarial_logits(outputs["real"])
+            g_loss, g_logs = self.generator_terms(
+                real_batch, generator_inputs, fake, outputs["fake"], real_logits)
+            return {"d_objective": d_loss, "g_objective": g_loss}, {**logs, **g_logs}
+
+        logs = self.update(compute, self.discriminator_targets + self.generator_targets)
+        logs.update(self.loss.derived_logs(logs))
         return logs
 
     def train_step(self, data):
         real_batch = self.unpack_batch(data)
-        batch_size = self.batch_size_of(real_batch)
         logs = {}
-        # Python loops: d_steps and g_steps are small constants, so the
-        # traced graph simply holds that many updates.
-        for _ in range(self.d_steps):
-            logs.update(self.discriminator_step(real_batch))
-        for _ in range(self.g_steps):
-            logs.update(self.generator_step(batch_size, real_batch))
+        if self.update_scheme == "simultaneous":
+            logs.update(self.simultaneous_step(real_batch))
+        else:
+            # Python loops: d_steps and g_steps are small constants, so the
+            # traced graph simply holds that many updates.
+            for _ in range(self.d_steps):
+                logs.update(self.discriminator_step(real_batch))
+            for _ in range(self.g_steps):
+                logs.update(self.generator_step(real_batch))
+        self.update_ema()
         # A combined `loss` is what stock callbacks such as TerminateOnNaN
         # watch; it is a health signal, not a measure of sample quality.
         logs["loss"] = logs["d_loss"] + logs["g_loss"]
-        for name, value in logs.items():
-            if name in self._trackers:
-                self._trackers[name].update_state(value)
+        return self._record(logs)
+
+    def _record(self, logs):
+        for name, tracker in self._trackers.items():
+            if name not in logs:
+                continue
+            value = logs[name]
+            if isinstance(value, tuple):
+                # (value, weight): lazy penalties count only the steps that
+                # computed them.
+                tracker.update_state(value[0], sample_weight=value[1])
+            else:
+                tracker.update_state(value)
         return reducible_logs(
-            {name: tracker.result() for name, tracker in self._trackers.items()}
-        )
+            {name: tracker.result() for name, tracker in self._trackers.items()})
 
     def test_step(self, data):
         raise NotImplementedError(
             "GANs have no validation loss: remove `validation_data` from fit() "
-            "and monitor sample quality with keras_gans.callbacks.GANMetrics."
-        )
+            "and monitor sample quality with keras_gans.callbacks.GANMetrics.")
+
+    # ------------------------------------------------------------------
+    # Exponential moving average of G.
+    # ------------------------------------------------------------------
+    def _make_ema_generator(self):
+        ema = keras.models.clone_model(self.generator)
+        ema.set_weights(self.generator.get_weights())
+        # Its variables change only through `update_ema`, never the optimizer.
+        ema.trainable = False
+        return ema
+
+    @property
+    def sampling_generator(self):
+        """The generator that samples: the EMA one when `ema_decay` is set."""
+        return self.generator if self.ema_generator is None else self.ema_generator
+
+    def update_ema(self):
+        """Moves the EMA generator's weights toward G's (no-op without EMA).
+
+        Trainable weights are averaged; the others (batch-norm statistics)
+        are copied, as in StyleGAN's EMA.
+        """
+        if self.ema_generator is None:
+            return
+        steps = self.g_optimizer.iterations // self.g_steps
+        decay = ops.where(steps > self.ema_start_step, self.ema_decay, 0.0)
+        decay = ops.cast(decay, "float32")
+        for average, weight in zip(self.ema_generator.weights, self.generator.weights):
+            if weight.trainable:
+                value = decay * ops.cast(average, "float32") + (1.0 - decay) * ops.cast(
+                    weight, "float32")
+                average.assign(ops.cast(value, average.dtype))
+            else:
+                average.assign(weight)
 
     # ------------------------------------------------------------------
     # Training entry point: input checks before any work is done.
@@ -663,16 +874,13 @@ class GAN(keras.Model):
         if not getattr(self, "compiled", False):
             raise RuntimeError(
                 "Call `model.compile()` before `fit()` (it sets the two "
-                "optimizers; `compile()` with no arguments uses Adam(2e-4, 0.5))."
-            )
+                "optimizers; `compile()` with no arguments uses Adam(2e-4, 0.5)).")
         sample = data_checks.peek_batch(x, y) if validate_data else None
         if sample is not None:
             self.validate_batch(sample)
         callbacks = list(callbacks or [])
-        if not any(
-            isinstance(c, (StopOnNonFiniteLoss, keras.callbacks.TerminateOnNaN))
-            for c in callbacks
-        ):
+        if not any(isinstance(c, (StopOnNonFiniteLoss, keras.callbacks.TerminateOnNaN))
+                   for c in callbacks):
             callbacks.append(StopOnNonFiniteLoss())
         return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
 
@@ -682,10 +890,14 @@ class GAN(keras.Model):
         Args:
             data: One batch (or the whole array) as given to `fit`.
         """
-        images = self.unpack_batch(data)
-        data_checks.check_samples(
-            images, self.generator.output_shape, self.value_range
-        )
+        samples = self.samples_of(self.unpack_batch(data))
+        data_checks.check_samples(samples, self.generator.output_shape, self.value_range)
+        if self.pack > 1:
+            size = int(np.shape(samples)[0])
+            if size < self.pack:
+                raise ValueError(
+                    f"pack={self.pack} needs batches of at least {self.pack} "
+                    f"samples; the first batch has {size}. Use a larger batch_size.")
 
     # ------------------------------------------------------------------
     # Sampling.
@@ -701,13 +913,13 @@ class GAN(keras.Model):
             **kwargs: Extra generator inputs of subclasses (labels, codes).
 
         Returns:
-            A float32 NumPy array of shape `(n,) + sample_shape`.
+            A float32 NumPy array of shape `(n,) + sample_shape`, from
+            `sampling_generator` (the EMA generator when it is on).
         """
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__}.generate() got unexpected arguments "
-                f"{sorted(kwargs)}."
-            )
+                f"{sorted(kwargs)}.")
         seed = self.sampling_seed(seed)
         z = self.sample_latents(n, seed=seed)
         return self._run_generator(z, batch_size)
@@ -736,17 +948,18 @@ class GAN(keras.Model):
         return latents
 
     def _run_generator(self, inputs, batch_size):
-        """Runs G in inference mode over `inputs` (a tensor or list) in chunks."""
+        """Runs the sampling generator in inference mode over `inputs` in chunks."""
+        generator = self.sampling_generator
         flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         n = int(ops.shape(flat[0])[0])
         chunks = []
         for start in range(0, n, batch_size):
-            part = [t[start : start + batch_size] for t in flat]
+            part = [t[start: start + batch_size] for t in flat]
             part = part if isinstance(inputs, (list, tuple)) else part[0]
-            out = self.generator(part, training=False)
+            out = generator(part, training=False)
             chunks.append(ops.convert_to_numpy(ops.cast(out, "float32")))
         if not chunks:
-            return np.zeros((0,) + tuple(self.generator.output_shape[1:]), "float32")
+            return np.zeros((0,) + tuple(generator.output_shape[1:]), "float32")
         return np.concatenate(chunks, axis=0)
 
     # ------------------------------------------------------------------
@@ -755,11 +968,8 @@ class GAN(keras.Model):
     def _own_state(self):
         # Layer.save_own_variables leaves out seed generators; saving them
         # is what makes a resumed run draw the same numbers as an unbroken one.
-        return (
-            list(self._trainable_variables)
-            + list(self._non_trainable_variables)
-            + [sg.state for sg in self._seed_generators]
-        )
+        return (list(self._trainable_variables) + list(self._non_trainable_variables)
+                + [sg.state for sg in self._seed_generators])
 
     def save_own_variables(self, store):
         for i, variable in enumerate(self._own_state()):
@@ -772,32 +982,32 @@ class GAN(keras.Model):
                 f"{type(self).__name__} expected {len(state)} saved variables "
                 f"(instance noise and random-seed state) but the file holds "
                 f"{len(store.keys())}; it was saved by a different version or "
-                "configuration of the model."
-            )
+                "configuration of the model.")
         for i, variable in enumerate(state):
             variable.assign(store[str(i)])
 
     def get_config(self):
+        serialize = keras.saving.serialize_keras_object
         return {
             "name": self.name,
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "generator": serialize(self.generator),
+            "discriminator": serialize(self.discriminator),
             "latent_dim": self.latent_dim,
-            "loss": self.loss,
+            "loss": serialize(self.loss),
+            "penalties": [serialize(p) for p in self.penalties],
             "latent_distribution": self.latent_distribution,
             "d_steps": self.d_steps,
             "g_steps": self.g_steps,
             "separate_batches": self.separate_batches,
-            "real_label": self.real_label,
-            "fake_label": self.fake_label,
-            "label_noise": self.label_noise,
-            "label_flip": self.label_flip,
+            "update_scheme": self.update_scheme,
             "instance_noise": self.initial_instance_noise,
-            "data_range": (
-                list(self.data_range)
-                if isinstance(self.data_range, (tuple, list))
-                else self.data_range
-            ),
+            "augment": None if self.augment is None else serialize(self.augment),
+            "pack": self.pack,
+            "ema_decay": self.ema_decay,
+            "ema_start_step": self.ema_start_step,
+            "data_range": (list(self.data_range)
+                           if isinstance(self.data_range, (tuple, list))
+                           else self.data_range),
             "log_gradient_norms": self.log_gradient_norms,
             "seed": self.seed,
         }
@@ -815,4 +1025,3 @@ class GAN(keras.Model):
     def network_config_keys(cls):
         """Config entries that hold serialized sub-models."""
         return ("generator", "discriminator")
-

@@ -78,16 +78,11 @@ class InfoGAN(GAN):
         """Width of the code vector c."""
         return sum(self.categorical_dims) + self.continuous_dims
 
+    def extra_generator_width(self):
+        return self.code_dim
+
     def check_networks(self):
-        data_checks.check_input_count(self.generator, "generator", 1, "[z, c] concatenated")
-        width = self.generator.inputs[0].shape[-1]
-        if width != self.latent_dim + self.code_dim:
-            raise ValueError(
-                f"The generator's input has width {width} but InfoGAN feeds it "
-                f"latent_dim + code_dim = {self.latent_dim} + {self.code_dim} "
-                f"(categorical {self.categorical_dims}, continuous "
-                f"{self.continuous_dims}). Build it with latent_dim="
-                f"{self.latent_dim + self.code_dim}.")
+        super().check_networks()
         expected = {}
         if self.categorical_dims:
             expected["q_cat_logits"] = sum(self.categorical_dims)
@@ -97,18 +92,12 @@ class InfoGAN(GAN):
             self.discriminator, expected, "InfoGAN",
             "networks.discriminator_with_heads(d, {'q_cat': "
             f"{sum(self.categorical_dims)}, 'q_cont': {self.continuous_dims}}})")
-        data_checks.check_same_shape(
-            "the generator's output", self.generator.output_shape,
-            "the discriminator's input", self.discriminator.inputs[0].shape)
 
-    def build_trackers(self):
-        trackers = super().build_trackers()
-        names = ["info_loss"]
+    def log_names(self):
+        names = super().log_names() + ["info_loss"]
         names += ["code_acc"] if self.categorical_dims else []
         names += ["code_mse"] if self.continuous_dims else []
-        for name in names:
-            trackers[name] = keras.metrics.Mean(name=name)
-        return trackers
+        return names
 
     # Codes -----------------------------------------------------------------
     def sample_codes(self, batch_size, seed=None):
@@ -187,12 +176,13 @@ class InfoGAN(GAN):
         logs["info_loss"] = ops.mean(loss)
         return self.info_weight * loss, logs
 
-    def auxiliary_fake_loss(self, fake_inputs, fake_batch, outputs):
-        return self.information_terms(fake_inputs[:, self.latent_dim:], outputs)
-
-    def auxiliary_generator_loss(self, fake_inputs, fake_batch, outputs):
-        loss, _ = self.information_terms(fake_inputs[:, self.latent_dim:], outputs)
-        return loss, {}
+    def auxiliary_loss(self, part, batch, outputs, generator_inputs=None):
+        # Q is trained (in D's update) and G is pulled (in G's) on generated
+        # samples only: real data has no codes.
+        if part == "real":
+            return None
+        loss, logs = self.information_terms(generator_inputs[:, self.latent_dim:], outputs)
+        return loss, (logs if part == "fake" else {})
 
     # Sampling --------------------------------------------------------------
     def generate(self, n, codes=None, seed=None, batch_size=256):

@@ -42,6 +42,7 @@ class VAEGAN(GAN):
     """
 
     takes_encoder = True
+    supports_simultaneous = False
 
     def __init__(self, encoder, generator, discriminator, latent_dim, *, kl_weight=1.0,
                  reconstruction_weight=1.0, adversarial_weight=1.0, **kwargs):
@@ -73,11 +74,8 @@ class VAEGAN(GAN):
     def generator_variables(self):
         return self.generator.trainable_variables + self.encoder.trainable_variables
 
-    def build_trackers(self):
-        trackers = super().build_trackers()
-        for name in ("kl", "reconstruction"):
-            trackers[name] = keras.metrics.Mean(name=name)
-        return trackers
+    def log_names(self):
+        return super().log_names() + ["kl", "reconstruction"]
 
     def encode(self, samples, training=False):
         """Posterior mean and log-variance of `samples`' latents."""
@@ -108,31 +106,31 @@ class VAEGAN(GAN):
                             axis=-1)
         return reconstruction, ops.mean(kl) / values_per_example
 
-    def generator_step(self, batch_size, real_batch=None):
-        import tensorflow as tf
-
-        with tf.GradientTape(persistent=True) as tape:
-            z_mean, z_log_var, reconstructions = self._reconstruct_in_step(real_batch)
-            prior_samples = self.generator(self.generator_inputs(batch_size), training=True)
-            reconstruction, kl = self.vae_terms(
-                real_batch, reconstructions, z_mean, z_log_var)
-            fakes = ops.concatenate([prior_samples, reconstructions], axis=0)
-            adversarial, _ = self.generator_loss(None, fakes)
-            adversarial = ops.mean(adversarial)
-            encoder_loss = self.kl_weight * kl + self.reconstruction_weight * reconstruction
-            decoder_loss = (self.reconstruction_weight * reconstruction
-                            + self.adversarial_weight * adversarial)
-            scaled = [self.scale_loss(self.g_optimizer, loss)
-                      for loss in (decoder_loss, encoder_loss)]
-        decoder_vars = self.generator.trainable_variables
-        encoder_vars = self.encoder.trainable_variables
-        grads = tape.gradient(scaled[0], decoder_vars) + tape.gradient(scaled[1], encoder_vars)
-        del tape
-        norm = self._apply_gradients(self.g_optimizer, grads, decoder_vars + encoder_vars)
+    def generator_objective(self, real_batch):
+        # The paper's split (Algorithm 1): the encoder minimises KL +
+        # reconstruction, the decoder reconstruction + adversarial; one
+        # forward pass serves both, differentiated per network (see
+        # `generator_targets`).
+        z_mean, z_log_var, reconstructions = self._reconstruct_in_step(real_batch)
+        prior_samples = self.generator(
+            self.generator_inputs(self.batch_size_of(real_batch)), training=True)
+        reconstruction, kl = self.vae_terms(real_batch, reconstructions, z_mean, z_log_var)
+        fakes = ops.concatenate([prior_samples, reconstructions], axis=0)
+        adversarial, _ = self.generator_terms(real_batch, None, fakes,
+                                              self.discriminate(fakes))
+        losses = {
+            "decoder_loss": (self.reconstruction_weight * reconstruction
+                             + self.adversarial_weight * adversarial),
+            "encoder_loss": self.kl_weight * kl + self.reconstruction_weight * reconstruction,
+        }
         logs = {"g_loss": adversarial, "kl": kl, "reconstruction": reconstruction}
-        if norm is not None:
-            logs["g_grad_norm"] = norm
-        return logs
+        return losses, logs
+
+    @property
+    def generator_targets(self):
+        # One optimizer, one apply() for both networks.
+        return [("decoder_loss", self.g_optimizer, self.generator.trainable_variables),
+                ("encoder_loss", self.g_optimizer, self.encoder.trainable_variables)]
 
     def reconstruct(self, samples, batch_size=256):
         """Decodes the posterior means of `samples` (inference mode).

@@ -2,15 +2,15 @@
 
 Every builder takes the training tricks that live in the architecture as
 arguments (`activation`, `dropout`, `batch_norm`, `depth`,
-`kernel_initializer`, `output_activation`) and uses stock Keras layers only,
-so the models save to `.keras` and reload without custom objects.
+`kernel_initializer`, `output_activation`; for discriminators also
+`spectral_norm`, `minibatch_stddev` and `pack`), and conditioning as
+`num_classes=` (the model then takes `[x, labels]`). They use stock Keras
+layers, plus `common.MinibatchStdDev`, which is registered with Keras, so the
+models save to `.keras` and reload once `keras_gans` is imported.
 """
 
 from keras_gans.networks.autoencoder import autoencoder_generator
-from keras_gans.networks.conditional import conditional_discriminator
-from keras_gans.networks.conditional import conditional_generator
-from keras_gans.networks.conditional import conditional_mlp_discriminator
-from keras_gans.networks.conditional import conditional_mlp_generator
+from keras_gans.networks.common import MinibatchStdDev
 from keras_gans.networks.dcgan import dcgan_discriminator
 from keras_gans.networks.dcgan import dcgan_generator
 from keras_gans.networks.encoder import dcgan_encoder
@@ -20,11 +20,8 @@ from keras_gans.networks.mlp import mlp_discriminator
 from keras_gans.networks.mlp import mlp_generator
 
 __all__ = [
+    "MinibatchStdDev",
     "autoencoder_generator",
-    "conditional_discriminator",
-    "conditional_generator",
-    "conditional_mlp_discriminator",
-    "conditional_mlp_generator",
     "dcgan_discriminator",
     "dcgan_encoder",
     "dcgan_generator",

@@ -195,3 +195,98 @@ def normalize_activate(x, prefix, *, batch_norm, activation, dropout):
     if dropout > 0.0:
         x = keras.layers.Dropout(dropout, name=f"{prefix}_dropout")(x)
     return x
+
+
+def maybe_spectral_norm(layer, spectral_norm):
+    """Wraps `layer` in `keras.layers.SpectralNormalization` when asked.
+
+    Spectral normalisation (Miyato et al. 2018) divides the kernel by its
+    largest singular value, estimated by one power iteration per training
+    call, so that each layer is 1-Lipschitz. The wrapper takes the layer's
+    name and the inner layer gets `"<name>_kernel"`; its dtype policy follows
+    the layer's, so a float32 logit stays float32.
+    """
+    if not spectral_norm:
+        return layer
+    name = layer.name
+    layer.name = f"{name}_kernel"
+    return keras.layers.SpectralNormalization(
+        layer, name=name, dtype=layer.dtype_policy)
+
+
+def check_pack(pack):
+    """Checks a builder's `pack` (samples D judges at once); returns it."""
+    return check_positive_int("pack", pack)
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class MinibatchStdDev(keras.layers.Layer):
+    """Appends the batch's feature standard deviation as one extra channel.
+
+    Karras et al. 2018 ("Progressive Growing of GANs", section 3): the batch
+    is split into groups of `group_size` examples; within each group the
+    standard deviation of every feature over the group's examples is
+    averaged into one number, which is appended to each of the group's
+    examples as an extra channel (images) or feature (vectors). A collapsed
+    generator produces batches whose spread is visibly smaller than the
+    data's, which D can then see.
+
+    Groups are `group_size` examples apart in the batch (example `i` belongs
+    to group `i % (batch // group_size)`); a batch that is not a multiple of
+    `group_size` is treated as one group.
+
+    Args:
+        group_size: Examples per group (4 in the paper).
+        epsilon: Added to the variance before the square root.
+    """
+
+    def __init__(self, group_size=4, epsilon=1e-8, **kwargs):
+        super().__init__(**kwargs)
+        self.group_size = check_positive_int("group_size", group_size)
+        self.epsilon = float(epsilon)
+
+    def call(self, x):
+        from keras import ops
+
+        batch = ops.shape(x)[0]
+        group = ops.minimum(self.group_size, batch)
+        group = ops.where(ops.equal(batch % group, 0), group, batch)
+        features = tuple(x.shape[1:])
+        values = ops.cast(x, "float32")
+        grouped = ops.reshape(values, (group, -1) + features)
+        variance = ops.var(grouped, axis=0)
+        std = ops.sqrt(variance + self.epsilon)
+        per_group = ops.mean(ops.reshape(std, (ops.shape(std)[0], -1)), axis=-1)
+        # Example i belongs to group i % (batch // group).
+        stat = ops.tile(per_group, (group,))
+        stat = ops.reshape(stat, (-1,) + (1,) * len(features))
+        stat = ops.broadcast_to(stat, (batch,) + features[:-1] + (1,))
+        return ops.concatenate([x, ops.cast(stat, x.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (input_shape[-1] + 1,)
+
+    def get_config(self):
+        return {**super().get_config(), "group_size": self.group_size,
+                "epsilon": self.epsilon}
+
+
+def label_embedding(num_classes, embedding_dim, name="label"):
+    """A class-label input and its `Embedding`, for conditional builders.
+
+    Args:
+        num_classes: Number of classes (labels in `[0, num_classes)`).
+        embedding_dim: Width of the embedding; None uses `num_classes` (as
+            wide as a one-hot code).
+
+    Returns:
+        `(label_input, embedded)`: the int32 `(batch,)` input named `name`
+        and its `(batch, embedding_dim)` embedding.
+    """
+    num_classes = check_positive_int("num_classes", num_classes)
+    embedding_dim = (num_classes if embedding_dim is None
+                     else check_positive_int("embedding_dim", embedding_dim))
+    label = keras.Input((), dtype="int32", name=name)
+    embedded = keras.layers.Embedding(
+        num_classes, embedding_dim, name="label_embedding")(label)
+    return label, embedded

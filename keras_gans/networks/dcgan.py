@@ -16,6 +16,8 @@ def dcgan_generator(
     latent_dim,
     image_shape,
     *,
+    num_classes=None,
+    embedding_dim=None,
     filters=64,
     depth=None,
     activation="relu",
@@ -38,9 +40,16 @@ def dcgan_generator(
     (7 -> 14 -> 28). Every hidden layer is followed by optional batch norm,
     the activation and optional dropout; the last layer has no batch norm.
 
+    With `num_classes`, the generator is class-conditional (Mirza &
+    Osindero 2014; TRICKS 4.1): it takes `[z, labels]` and concatenates a
+    learned `Embedding` of the label to `z` before the first layer.
+
     Args:
         latent_dim: int, size of the latent vector `z`.
         image_shape: `(side, side, channels)`; side 28 or 8, 16, 32, 64.
+        num_classes: None, or the number of classes of a conditional
+            generator (int32 labels in `[0, num_classes)`).
+        embedding_dim: Width of the label embedding; None uses `num_classes`.
         filters: int, channels of the last hidden feature map; earlier maps
             have `filters` times a power of two.
         depth: `None` or int >= 0, the number of extra layers (TRICKS 3.1,
@@ -70,8 +79,9 @@ def dcgan_generator(
 
     Returns:
         A functional `keras.Model` mapping `(batch, latent_dim)` float inputs
-        (input name `"latent"`) to `(batch, side, side, channels)` float32
-        images.
+        (input name `"latent"`; with `num_classes`, the list `[latents,
+        labels]`, input names `"latent"`, `"label"`) to
+        `(batch, side, side, channels)` float32 images.
 
     Example:
 
@@ -79,10 +89,9 @@ def dcgan_generator(
     >>> tuple(g(keras.random.normal((2, 100))).shape)
     (2, 28, 28, 1)
     """
-    latent_dim = common.check_positive_int("latent_dim", latent_dim)
-    latent = keras.Input((latent_dim,), name="latent")
+    inputs, x = latent_input(latent_dim, num_classes, embedding_dim)
     images = dcgan_upsampling_stack(
-        latent,
+        x,
         image_shape,
         filters=filters,
         depth=depth,
@@ -94,7 +103,23 @@ def dcgan_generator(
         kernel_size=kernel_size,
         dense_units=dense_units,
     )
-    return keras.Model(latent, images, name=name)
+    return keras.Model(inputs, images, name=name)
+
+
+def latent_input(latent_dim, num_classes=None, embedding_dim=None):
+    """A generator's inputs and the tensor its layers start from.
+
+    Returns:
+        `(inputs, x)`: the latent input (or `[latent, label]` with
+        `num_classes`) and `z` (or `[z, embedding(label)]` concatenated).
+    """
+    latent_dim = common.check_positive_int("latent_dim", latent_dim)
+    latent = keras.Input((latent_dim,), name="latent")
+    if num_classes is None:
+        return latent, latent
+    label, embedded = common.label_embedding(num_classes, embedding_dim)
+    x = keras.layers.Concatenate(name="latent_and_label")([latent, embedded])
+    return [latent, label], x
 
 
 def dcgan_upsampling_stack(
@@ -199,6 +224,10 @@ def dcgan_upsampling_stack(
 def dcgan_discriminator(
     image_shape,
     *,
+    num_classes=None,
+    pack=1,
+    spectral_norm=False,
+    minibatch_stddev=False,
     filters=64,
     depth=None,
     activation="leaky_relu",
@@ -223,8 +252,27 @@ def dcgan_discriminator(
     `batch_norm=False` for a WGAN-GP critic: batch norm couples examples,
     which the per-example gradient penalty assumes they are not.
 
+    Stabilisers beyond the guide are arguments too: `spectral_norm` wraps
+    every convolution and dense layer (the logit included) in
+    `keras.layers.SpectralNormalization` (Miyato et al. 2018);
+    `minibatch_stddev` appends the batch's feature standard deviation as an
+    extra channel before the last stride-2 convolution
+    (`networks.common.MinibatchStdDev`, Karras et al. 2018); `pack=k` builds
+    D for PacGAN's packed input of k images concatenated along the channels
+    (`GAN(pack=k)`, Lin et al. 2018). With `num_classes`, D is conditional:
+    it takes `[images, labels]` and appends a learned `side x side`
+    embedding of the label to the image as one extra channel, so the very
+    first convolution sees image and label together.
+
     Args:
-        image_shape: `(side, side, channels)`; side 28 or 8, 16, 32, 64.
+        image_shape: `(side, side, channels)` of one sample; side 28 or 8,
+            16, 32, 64.
+        num_classes: None, or the number of classes of a conditional D.
+        pack: Number of samples D judges at once (input channels
+            `pack * channels`).
+        spectral_norm: Whether to spectrally normalise every kernel.
+        minibatch_stddev: Whether to add the minibatch standard deviation
+            channel.
         filters: int, channels of the first convolution.
         depth: `None` or int >= 0, the number of extra layers. Each is a
             stride-1 3x3 convolution block (conv, optional batch norm,
@@ -246,8 +294,9 @@ def dcgan_discriminator(
         name: model name.
 
     Returns:
-        A functional `keras.Model` mapping `(batch, side, side, channels)`
-        images (input name `"image"`) to float32 logits of shape `(batch, 1)`.
+        A functional `keras.Model` mapping `(batch, side, side, pack *
+        channels)` images (input name `"image"`; with `num_classes`, the list
+        `[images, labels]`) to float32 logits of shape `(batch, 1)`.
 
     Example:
 
@@ -256,9 +305,18 @@ def dcgan_discriminator(
     (2, 1)
     """
     side, channels, _, _ = common.check_image_shape(image_shape)
-    image = keras.Input((side, side, channels), name="image")
+    pack = common.check_pack(pack)
+    image = keras.Input((side, side, channels * pack), name="image")
+    inputs, x = image, image
+    if num_classes is not None:
+        label, plane = common.label_embedding(num_classes, side * side)
+        plane = keras.layers.Reshape((side, side, 1), name="label_plane")(plane)
+        x = keras.layers.Concatenate(name="image_and_label")([image, plane])
+        inputs = [image, label]
     features = dcgan_downsampling_stack(
-        image,
+        x,
+        spectral_norm=spectral_norm,
+        minibatch_stddev=minibatch_stddev,
         filters=filters,
         depth=depth,
         activation=activation,
@@ -268,15 +326,17 @@ def dcgan_discriminator(
         kernel_size=kernel_size,
         dense_units=dense_units,
     )
-    logit = keras.layers.Dense(
+    logit = common.maybe_spectral_norm(keras.layers.Dense(
         1, kernel_initializer=kernel_initializer, dtype="float32", name="logit"
-    )(features)
-    return keras.Model(image, logit, name=name)
+    ), spectral_norm)(features)
+    return keras.Model(inputs, logit, name=name)
 
 
 def dcgan_downsampling_stack(
     x,
     *,
+    spectral_norm=False,
+    minibatch_stddev=False,
     filters=64,
     depth=None,
     activation="leaky_relu",
@@ -310,10 +370,15 @@ def dcgan_downsampling_stack(
     if dense_units is not None:
         common.check_positive_int("dense_units", dense_units)
 
+    def sn(layer):
+        return common.maybe_spectral_norm(layer, spectral_norm)
+
     for i in range(1, num_down + 1):
         # DCGAN: no batch norm on the first layer, which sees the raw images.
         block_batch_norm = batch_norm and i > 1
-        x = keras.layers.Conv2D(
+        if minibatch_stddev and i == num_down:
+            x = common.MinibatchStdDev(name="minibatch_stddev")(x)
+        x = sn(keras.layers.Conv2D(
             filters * 2 ** (i - 1),
             kernel_size,
             strides=2,
@@ -321,7 +386,7 @@ def dcgan_downsampling_stack(
             use_bias=not block_batch_norm,
             kernel_initializer=kernel_initializer,
             name=f"down_{i}_conv",
-        )(x)
+        ))(x)
         x = common.normalize_activate(
             x,
             f"down_{i}",
@@ -331,14 +396,14 @@ def dcgan_downsampling_stack(
         )
     last_filters = filters * 2 ** (num_down - 1)
     for i in range(1, depth + 1):
-        x = keras.layers.Conv2D(
+        x = sn(keras.layers.Conv2D(
             last_filters,
             3,
             padding="same",
             use_bias=not batch_norm,
             kernel_initializer=kernel_initializer,
             name=f"extra_{i}_conv",
-        )(x)
+        ))(x)
         x = common.normalize_activate(
             x,
             f"extra_{i}",
@@ -348,12 +413,12 @@ def dcgan_downsampling_stack(
         )
     x = keras.layers.Flatten(name="flatten")(x)
     if dense_units is not None:
-        x = keras.layers.Dense(
+        x = sn(keras.layers.Dense(
             dense_units,
             use_bias=not batch_norm,
             kernel_initializer=kernel_initializer,
             name="dense",
-        )(x)
+        ))(x)
         x = common.normalize_activate(
             x,
             "dense",

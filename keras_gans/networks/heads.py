@@ -61,7 +61,7 @@ def discriminator_with_heads(
     Args:
         discriminator: a functional `keras.Model` whose last layer is a
             `Dense(1)` producing the logit, e.g. from `dcgan_discriminator`,
-            `mlp_discriminator` or `conditional_discriminator`. Its layers
+            `mlp_discriminator` (conditional ones too). Its layers
             are reused, so the two models share weights.
         heads: dict mapping head kinds (`"class"`, `"q_cat"`, `"q_cont"`) to
             their output sizes (positive ints).
@@ -152,7 +152,7 @@ def _shared_features(discriminator):
     message = (
         "`discriminator` must be a functional keras.Model whose last layer is "
         "the 1-unit Dense logit layer (as built by dcgan_discriminator, "
-        "mlp_discriminator or conditional_discriminator). Received: "
+        "mlp_discriminator). Received: "
     )
     # Only functional (and built Sequential) models expose symbolic
     # `outputs`; a subclassed model has no graph to attach heads to.
@@ -164,7 +164,9 @@ def _shared_features(discriminator):
             message + f"a model with {len(discriminator.outputs)} outputs."
         )
     last = discriminator.layers[-1]
-    if not isinstance(last, keras.layers.Dense) or last.units != 1:
+    # A spectrally normalised logit is a Dense(1) inside its wrapper.
+    dense = last.layer if isinstance(last, keras.layers.SpectralNormalization) else last
+    if not isinstance(dense, keras.layers.Dense) or dense.units != 1:
         raise ValueError(message + f"last layer {last.name!r} ({type(last).__name__}).")
     return last.input
 

@@ -9,12 +9,15 @@ G: z (256) -> 2 x 128 tanh -> 2; D: 2 x 128 tanh -> 1.
 import keras
 
 from keras_gans.networks import common
+from keras_gans.networks.dcgan import latent_input
 
 
 def mlp_generator(
     latent_dim,
     output_dim,
     *,
+    num_classes=None,
+    embedding_dim=None,
     width=128,
     depth=2,
     activation="relu",
@@ -30,9 +33,16 @@ def mlp_generator(
     optional batch norm, the activation and optional dropout), then
     `Dense(output_dim)` and the output activation in float32.
 
+    With `num_classes` the generator is class-conditional: it takes
+    `[z, labels]` and concatenates a learned label embedding to `z`.
+
     Args:
         latent_dim: int, size of the latent vector `z`.
         output_dim: int, size of a generated sample (2 for the 2D mixtures).
+        num_classes: None, or the number of classes of a conditional
+            generator (8 for the ring and 25 for the grid, whose labels are
+            mixture components).
+        embedding_dim: Width of the label embedding; None uses `num_classes`.
         width: int, units of every hidden layer.
         depth: int >= 1, number of hidden layers (TRICKS 3.1).
         activation: hidden activation, `"relu"`, `"leaky_relu"` (slope 0.2)
@@ -47,7 +57,8 @@ def mlp_generator(
 
     Returns:
         A functional `keras.Model` mapping `(batch, latent_dim)` (input name
-        `"latent"`) to float32 samples of shape `(batch, output_dim)`.
+        `"latent"`; with `num_classes`, `[latents, labels]`) to float32
+        samples of shape `(batch, output_dim)`.
 
     Example:
 
@@ -55,14 +66,13 @@ def mlp_generator(
     >>> tuple(g(keras.random.normal((4, 256))).shape)
     (4, 2)
     """
-    latent_dim = common.check_positive_int("latent_dim", latent_dim)
     output_dim = common.check_positive_int("output_dim", output_dim)
     common.check_choice(
         "output_activation", output_activation, common.VECTOR_OUTPUT_ACTIVATIONS
     )
-    latent = keras.Input((latent_dim,), name="latent")
+    inputs, x = latent_input(latent_dim, num_classes, embedding_dim)
     x = mlp_body(
-        latent,
+        x,
         width=width,
         depth=depth,
         activation=activation,
@@ -74,12 +84,17 @@ def mlp_generator(
         output_dim, kernel_initializer=kernel_initializer, name="output_dense"
     )(x)
     samples = common.float32_output(output_activation, name="output")(x)
-    return keras.Model(latent, samples, name=name)
+    return keras.Model(inputs, samples, name=name)
 
 
 def mlp_discriminator(
     input_dim,
     *,
+    num_classes=None,
+    embedding_dim=None,
+    pack=1,
+    spectral_norm=False,
+    minibatch_stddev=False,
     width=128,
     depth=2,
     activation="leaky_relu",
@@ -94,8 +109,19 @@ def mlp_discriminator(
     activation, optional dropout), then `Dense(1)` in float32 without an
     activation: losses apply the sigmoid themselves.
 
+    `spectral_norm`, `minibatch_stddev` and `pack` are as in
+    `dcgan_discriminator` (the standard-deviation feature is appended before
+    the last hidden block). With `num_classes`, D takes `[samples, labels]`
+    and concatenates a learned label embedding to the sample.
+
     Args:
-        input_dim: int, size of a sample.
+        input_dim: int, size of one sample.
+        num_classes: None, or the number of classes of a conditional D.
+        embedding_dim: Width of the label embedding; None uses `num_classes`.
+        pack: Number of samples D judges at once (input width
+            `pack * input_dim`).
+        spectral_norm: Whether to spectrally normalise every kernel.
+        minibatch_stddev: Whether to add the minibatch standard deviation.
         width: int, units of every hidden layer.
         depth: int >= 1, number of hidden layers.
         activation: hidden activation, `"leaky_relu"` (slope 0.2), `"relu"`
@@ -107,8 +133,9 @@ def mlp_discriminator(
         name: model name.
 
     Returns:
-        A functional `keras.Model` mapping `(batch, input_dim)` (input name
-        `"sample"`) to float32 logits of shape `(batch, 1)`.
+        A functional `keras.Model` mapping `(batch, pack * input_dim)` (input
+        name `"sample"`; with `num_classes`, `[samples, labels]`) to float32
+        logits of shape `(batch, 1)`.
 
     Example:
 
@@ -117,9 +144,17 @@ def mlp_discriminator(
     (4, 1)
     """
     input_dim = common.check_positive_int("input_dim", input_dim)
-    sample = keras.Input((input_dim,), name="sample")
+    pack = common.check_pack(pack)
+    sample = keras.Input((input_dim * pack,), name="sample")
+    inputs, x = sample, sample
+    if num_classes is not None:
+        label, embedded = common.label_embedding(num_classes, embedding_dim)
+        x = keras.layers.Concatenate(name="sample_and_label")([sample, embedded])
+        inputs = [sample, label]
     x = mlp_body(
-        sample,
+        x,
+        spectral_norm=spectral_norm,
+        minibatch_stddev=minibatch_stddev,
         width=width,
         depth=depth,
         activation=activation,
@@ -127,10 +162,10 @@ def mlp_discriminator(
         batch_norm=batch_norm,
         kernel_initializer=kernel_initializer,
     )
-    logit = keras.layers.Dense(
+    logit = common.maybe_spectral_norm(keras.layers.Dense(
         1, kernel_initializer=kernel_initializer, dtype="float32", name="logit"
-    )(x)
-    return keras.Model(sample, logit, name=name)
+    ), spectral_norm)(x)
+    return keras.Model(inputs, logit, name=name)
 
 
 def mlp_body(
@@ -143,6 +178,8 @@ def mlp_body(
     batch_norm,
     kernel_initializer,
     prefix="hidden",
+    spectral_norm=False,
+    minibatch_stddev=False,
 ):
     """Validates the MLP arguments and stacks the hidden blocks.
 
@@ -154,6 +191,9 @@ def mlp_body(
         width, depth, activation, dropout, batch_norm, kernel_initializer: as
             in `mlp_generator`.
         prefix: layer-name prefix; blocks are named `"{prefix}_1_dense"`, ...
+        spectral_norm: Whether to spectrally normalise the kernels.
+        minibatch_stddev: Whether to append the minibatch standard deviation
+            before the last block.
 
     Returns:
         The output tensor of the last hidden block, `(batch, width)`.
@@ -164,13 +204,15 @@ def mlp_body(
     dropout = common.check_rate("dropout", dropout)
     common.check_initializer(kernel_initializer)
     for i in range(1, depth + 1):
-        x = keras.layers.Dense(
+        if minibatch_stddev and i == depth:
+            x = common.MinibatchStdDev(name=f"{prefix}_minibatch_stddev")(x)
+        x = common.maybe_spectral_norm(keras.layers.Dense(
             width,
             # A bias right before batch norm is cancelled by its mean.
             use_bias=not batch_norm,
             kernel_initializer=kernel_initializer,
             name=f"{prefix}_{i}_dense",
-        )(x)
+        ), spectral_norm)(x)
         x = common.normalize_activate(
             x,
             f"{prefix}_{i}",

@@ -70,7 +70,7 @@ def test_schedule_refuses_wrong_names_before_training(tiny_mlp_pair, ring_data):
     with pytest.raises(ValueError, match="no attribute 'instance_nosie'"):
         _fit_with(gan, ring_data[:128], [VariableSchedule("instance_nosie", 1.0, 0.0, 2)])
     with pytest.raises(ValueError, match="not a keras.Variable"):
-        _fit_with(gan, ring_data[:128], [VariableSchedule("label_noise", 1.0, 0.0, 2)])
+        _fit_with(gan, ring_data[:128], [VariableSchedule("latent_dim", 1.0, 0.0, 2)])
     assert int(gan.d_optimizer.iterations) == 0
 
 

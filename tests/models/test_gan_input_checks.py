@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gans
+from keras_gans import losses, penalties
 
 
 @pytest.fixture
@@ -70,12 +71,21 @@ def test_discriminator_shape_mismatch(tiny_mlp_pair):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"loss": "wasserstein"}, r"Unknown generator loss 'wasserstein'.*minimax"),
+        ({"loss": "wasserstein_gp"}, r"Unknown loss 'wasserstein_gp'.*hinge"),
         ({"latent_distribution": "gaussian"}, r"Unknown latent_distribution.*normal"),
         ({"d_steps": 0}, "d_steps"),
         ({"g_steps": 1.5}, "g_steps"),
-        ({"real_label": 1.2}, r"real_label.*\[0, 1\]"),
-        ({"label_flip": -0.1}, "label_flip"),
+        ({"loss": losses.BinaryCrossEntropy(real_label=0.9, label_flip=0.1),
+          "update_scheme": "simultaneous", "d_steps": 2}, "simultaneous.*d_steps"),
+        ({"update_scheme": "jacobi"}, "update_scheme"),
+        ({"loss": "relativistic", "separate_batches": True}, "separate_batches.*both"),
+        ({"pack": 0}, "pack"),
+        ({"pack": 2}, r"packed by 2.*\(2,\).*\(4,\)|\(4,\).*\(2,\)|pack=2"),
+        ({"ema_decay": 1.0}, "ema_decay"),
+        ({"ema_start_step": -1}, "ema_start_step"),
+        ({"penalties": [penalties.R1(), penalties.R1(1.0)]}, "penalty may be given once"),
+        ({"penalties": ["r3"]}, "Unknown penalty 'r3'"),
+        ({"augment": "rotate"}, "augmentation policy"),
         ({"instance_noise": -1.0}, "instance_noise"),
         ({"data_range": "tanh"}, "data_range"),
     ],

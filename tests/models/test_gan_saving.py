@@ -6,18 +6,21 @@ import pytest
 import tensorflow as tf
 
 import keras_gans
+from keras_gans import augment, losses, networks, penalties
 
 NON_DEFAULT_ARGS = dict(
-    loss="minimax",
+    loss=losses.BinaryCrossEntropy(real_label=0.9, fake_label=0.1, label_noise=0.05,
+                                   label_flip=0.02, generator="minimax"),
+    penalties=(penalties.R1(5.0, every_n_steps=2), penalties.GradientPenalty(2.0)),
     latent_distribution="uniform",
     d_steps=2,
     g_steps=3,
     separate_batches=True,
-    real_label=0.9,
-    fake_label=0.1,
-    label_noise=0.05,
-    label_flip=0.02,
     instance_noise=0.3,
+    augment=augment.DiffAugment("translation", strength=0.5),
+    pack=2,
+    ema_decay=0.99,
+    ema_start_step=5,
     data_range=(-2.0, 2.0),
     log_gradient_norms=True,
     seed=7,
@@ -25,21 +28,45 @@ NON_DEFAULT_ARGS = dict(
 
 
 def test_config_round_trip_covers_every_argument(tiny_mlp_pair):
-    gan = keras_gans.GAN(*tiny_mlp_pair(), latent_dim=4, name="my_gan", **NON_DEFAULT_ARGS)
+    generator, _ = tiny_mlp_pair()
+    discriminator = networks.mlp_discriminator(2, pack=2, width=8)
+    gan = keras_gans.GAN(generator, discriminator, latent_dim=4, name="my_gan",
+                         **NON_DEFAULT_ARGS)
     config = gan.get_config()
     clone = keras_gans.GAN.from_config(config)
     for key, value in NON_DEFAULT_ARGS.items():
-        assert config[key] == (list(value) if isinstance(value, tuple) else value)
         restored = getattr(clone, "initial_instance_noise" if key == "instance_noise" else key)
-        assert restored == value, key
+        if key == "penalties":
+            assert [p.get_config() for p in restored] == [p.get_config() for p in value]
+            assert [type(p) for p in restored] == [type(p) for p in value]
+        elif key == "augment":
+            assert restored.get_config()["policy"] == "translation"
+            assert float(restored.strength) == 0.5
+        else:
+            assert restored == value, key
     assert clone.name == "my_gan" and clone.latent_dim == 4
     assert float(clone.instance_noise) == pytest.approx(0.3)
     assert clone.generator.get_config()["layers"] == gan.generator.get_config()["layers"]
+    assert clone.ema_generator is not None
+
+
+def test_wgan_presets_round_trip(tiny_mlp_pair):
+    wgan = keras_gans.WGAN(*tiny_mlp_pair(), latent_dim=4, clip_value=0.02, n_critic=3)
+    clone = keras_gans.WGAN.from_config(wgan.get_config())
+    assert (clone.clip_value, clone.n_critic, clone.loss) == (0.02, 3, losses.Wasserstein())
+    assert all(v.constraint.value == 0.02 for v in clone.discriminator.trainable_variables)
+    gp = keras_gans.WGANGP(*tiny_mlp_pair(), latent_dim=4, gp_weight=4.0)
+    clone = keras_gans.WGANGP.from_config(gp.get_config())
+    assert clone.gp_weight == 4.0 and clone.n_critic == 5
+    assert [type(p) for p in clone.penalties] == [penalties.GradientPenalty]
 
 
 def _train_setup(tiny_mlp_pair, **kwargs):
     keras.utils.set_random_seed(1)
-    gan = keras_gans.GAN(*tiny_mlp_pair(), latent_dim=4, seed=3, **kwargs)
+    generator, discriminator = tiny_mlp_pair()
+    if kwargs.get("pack", 1) > 1:
+        discriminator = networks.mlp_discriminator(2, pack=kwargs["pack"], width=16)
+    gan = keras_gans.GAN(generator, discriminator, latent_dim=4, seed=3, **kwargs)
     gan.compile(
         d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
         g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
@@ -60,7 +87,8 @@ def _fit(gan, data, epochs, initial_epoch=0, callbacks=None):
 
 
 def test_save_load_restores_weights_optimizers_and_seeds(tiny_mlp_pair, ring_data, tmp_path):
-    gan = _train_setup(tiny_mlp_pair, instance_noise=0.2, label_noise=0.1)
+    gan = _train_setup(tiny_mlp_pair, instance_noise=0.2,
+                       loss=losses.BinaryCrossEntropy(label_noise=0.1))
     _fit(gan, ring_data[:256], epochs=2)
     gan.instance_noise.assign(0.05)
     path = str(tmp_path / "gan.keras")
@@ -78,12 +106,22 @@ def test_save_load_restores_weights_optimizers_and_seeds(tiny_mlp_pair, ring_dat
             np.testing.assert_array_equal(a.numpy(), b.numpy())
     np.testing.assert_array_equal(gan.seed_generator.state.numpy(), loaded.seed_generator.state.numpy())
     assert float(loaded.instance_noise) == pytest.approx(0.05)
-    assert loaded.label_noise == 0.1
+    assert loaded.loss.label_noise == 0.1
     # The restored random streams draw the same numbers.
     np.testing.assert_array_equal(gan.sample_latents(5).numpy(), loaded.sample_latents(5).numpy())
 
 
-@pytest.mark.parametrize("tricks", [{}, dict(instance_noise=0.1, label_flip=0.1, d_steps=2)])
+RESUME_TRICKS = [
+    {},
+    dict(instance_noise=0.1, loss=losses.BinaryCrossEntropy(label_flip=0.1), d_steps=2),
+    # The stabilisers: their state (EMA weights, lazy-penalty phase, the
+    # augmentation's random stream) must survive the save too.
+    dict(loss="hinge", penalties=[penalties.R1(1.0, every_n_steps=3)], ema_decay=0.9,
+         pack=2, augment="translation,cutout"),
+]
+
+
+@pytest.mark.parametrize("tricks", RESUME_TRICKS, ids=["plain", "guide", "stabilisers"])
 def test_resume_matches_uninterrupted_training(tiny_mlp_pair, ring_data, tmp_path, tricks):
     tf.config.experimental.enable_op_determinism()
     data = ring_data[:256]

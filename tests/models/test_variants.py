@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gans
-from keras_gans import datasets, penalties
+from keras_gans import datasets, losses, penalties
 
 VARIANTS = ("gan", "conditional_gan", "acgan", "infogan", "wgan", "wgangp", "vaegan")
 LABELLED = ("conditional_gan", "acgan")
@@ -68,11 +68,13 @@ def test_gradient_penalty_interpolates_per_example_with_uniform_weights():
 
 # Losses of the variants on fixed outputs -----------------------------------
 def test_acgan_discriminator_loss_matches_hand_computation(build_variant, ring):
-    model = build_variant("acgan", real_label=0.9, class_loss_weight=0.5)
+    model = build_variant("acgan", loss=losses.BinaryCrossEntropy(real_label=0.9),
+                          class_loss_weight=0.5)
     points, labels = ring
     batch = (tf.constant(points[:32]), tf.constant(labels[:32], tf.int32))
-    loss, logs = model.discriminator_real_loss(batch)
-    outputs = model.discriminator(points[:32])
+    outputs = model.discriminate(batch)
+    extra, logs = model.auxiliary_loss("real", batch, outputs)
+    loss = model.loss.discriminator_real(outputs["logit"]) + extra
     logit = outputs["logit"].numpy()[:, 0].astype("float64")
     class_logits = outputs["class_logits"].numpy().astype("float64")
     bce = np.logaddexp(0, logit) - 0.9 * logit
@@ -147,13 +149,14 @@ def test_vaegan_terms(build_variant):
 
 # Tricks that do not apply ------------------------------------------------
 @pytest.mark.parametrize("name, kwargs, message", [
-    ("wgan", {"real_label": 0.9}, "WGAN does not take real_label=0.9"),
-    ("wgan", {"loss": "minimax"}, "does not take loss"),
-    ("wgan", {"d_steps": 3}, "n_critic"),
-    ("wgangp", {"label_flip": 0.1}, "does not take label_flip"),
-    ("wgangp", {"separate_batches": True}, "needs both"),
-    ("wgangp", {"clip_value": 0.01}, "remove clip_value"),
+    ("wgan", {"d_steps": 3, "n_critic": 4}, "n_critic.*d_steps"),
+    ("wgan", {"clip_value": -1.0}, "Clip value"),
+    ("wgangp", {"gp_weight": 1.0, "penalties": ["r1"]}, "gp_weight"),
+    ("wgangp", {"clip_value": 0.01}, "clip_value"),
     ("infogan", {"categorical_dims": (1,)}, ">= 2 categories"),
+    ("conditional_gan", {"pack": 2}, "pack=2 needs a discriminator that judges samples only"),
+    ("acgan", {"pack": 2}, "pack=2 needs a discriminator that judges samples only"),
+    ("vaegan", {"update_scheme": "simultaneous"}, "own generator objective"),
     ("acgan", {"class_loss_weight": -1.0}, "class_loss_weight"),
 ])
 def test_inapplicable_or_invalid_arguments(build_variant, name, kwargs, message):
@@ -161,11 +164,25 @@ def test_inapplicable_or_invalid_arguments(build_variant, name, kwargs, message)
         build_variant(name, **kwargs)
 
 
+def test_label_tricks_with_a_critic_are_refused_by_the_loss():
+    with pytest.raises(ValueError, match="does not take real_label=0.9: Wasserstein.*unbounded"):
+        losses.get("wasserstein", real_label=0.9)
+    with pytest.raises(ValueError, match="label_flip.*Hinge"):
+        losses.get("hinge", label_flip=0.1)
+
+
 def test_wgan_accepts_the_tricks_that_apply(build_variant, ring):
     model = build_variant("wgan", instance_noise=0.1, g_steps=2, separate_batches=True)
     model.compile()
     fit(model, ring, batch_size=256)
     assert int(model.d_optimizer.iterations) == 2 * 5 * 2
+    # The penalty, which needs both batches, runs once per critic step, in
+    # the generated-only update.
+    model = build_variant("wgangp", n_critic=2, separate_batches=True)
+    model.compile()
+    logs = fit(model, ring, batch_size=256)
+    assert int(model.d_optimizer.iterations) == 2 * 2 * 2
+    assert logs["gradient_penalty"][0] > 0
 
 
 # Bad input ---------------------------------------------------------------
@@ -211,7 +228,7 @@ def test_wrong_networks_are_refused(build_variant):
         keras_gans.networks.mlp_discriminator(2, width=8), {"class": 5})
     with pytest.raises(ValueError, match="'class_logits' head has 5 outputs; ACGAN expects 8"):
         keras_gans.ACGAN(cgan.generator, five_classes, 4, 8)
-    with pytest.raises(ValueError, match="latent_dim \\+ code_dim = 4 \\+ 12"):
+    with pytest.raises(ValueError, match="latent_dim \\+ 12 \\(the latent codes\\) = 16"):
         keras_gans.InfoGAN(gan.generator, gan.discriminator, 4)
 
 
@@ -275,9 +292,10 @@ def test_export_with_labels_or_codes_serves_without_keras_gans(build_variant, tm
 
 @pytest.mark.parametrize("name", ["conditional_gan", "acgan", "infogan", "vaegan"])
 def test_base_tricks_work_on_each_variant(build_variant, ring, name):
+    loss = losses.BinaryCrossEntropy(real_label=0.9, label_noise=0.05, label_flip=0.05,
+                                     generator="minimax")
     model = build_variant(name, d_steps=2, g_steps=2, separate_batches=True,
-                          real_label=0.9, label_noise=0.05, label_flip=0.05,
-                          instance_noise=0.1, loss="minimax")
+                          instance_noise=0.1, loss=loss)
     model.compile()
     logs = fit(model, ring, batch_size=256)  # 2 steps
     assert int(model.d_optimizer.iterations) == 2 * 2 * 2

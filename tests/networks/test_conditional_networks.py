@@ -1,4 +1,4 @@
-"""Tests for the class-conditional builders."""
+"""Tests for conditioning as an option of the plain builders (`num_classes=`)."""
 
 import keras
 import numpy as np
@@ -19,8 +19,8 @@ def latent(batch, dim, seed=0):
 
 @pytest.mark.parametrize("shape", [(28, 28, 1), (8, 8, 1), (32, 32, 3)])
 def test_image_generator_and_discriminator_shapes(shape):
-    g = networks.conditional_generator(8, 10, shape, filters=4)
-    d = networks.conditional_discriminator(shape, 10, filters=4)
+    g = networks.dcgan_generator(8, shape, num_classes=10, filters=4)
+    d = networks.dcgan_discriminator(shape, num_classes=10, filters=4)
     labels = T(np.array([0, 3, 9], "int32"))
     images = g([latent(3, 8), labels])
     assert tuple(images.shape) == (3,) + shape
@@ -33,15 +33,15 @@ def test_image_generator_and_discriminator_shapes(shape):
 
 
 def test_generator_concatenates_label_embedding_to_latent():
-    g = networks.conditional_generator(8, 10, (8, 8, 1), filters=4, embedding_dim=5)
+    g = networks.dcgan_generator(8, (8, 8, 1), num_classes=10, filters=4, embedding_dim=5)
     assert g.get_layer("label_embedding").output_dim == 5
     assert tuple(g.get_layer("latent_and_label").output.shape) == (None, 13)
-    default = networks.conditional_generator(8, 10, (8, 8, 1), filters=4)
+    default = networks.dcgan_generator(8, (8, 8, 1), num_classes=10, filters=4)
     assert default.get_layer("label_embedding").output_dim == 10  # num_classes.
 
 
 def test_discriminator_appends_the_label_as_an_image_channel():
-    d = networks.conditional_discriminator((16, 16, 3), 7, filters=4)
+    d = networks.dcgan_discriminator((16, 16, 3), num_classes=7, filters=4)
     assert d.get_layer("label_embedding").output_dim == 16 * 16
     assert tuple(d.get_layer("image_and_label").output.shape) == (None, 16, 16, 4)
     assert d.get_layer("down_1_conv").kernel.shape == (4, 4, 4, 4)
@@ -56,8 +56,8 @@ def set_embedding(model, scale=1.0):
 @pytest.mark.parametrize(
     "build",
     [
-        lambda: networks.conditional_generator(8, 4, (8, 8, 1), filters=4, batch_norm=False),
-        lambda: networks.conditional_mlp_generator(8, 4, 2, width=16),
+        lambda: networks.dcgan_generator(8, (8, 8, 1), num_classes=4, filters=4, batch_norm=False),
+        lambda: networks.mlp_generator(8, 2, num_classes=4, width=16),
     ],
 )
 def test_labels_change_generator_output(build):
@@ -75,12 +75,11 @@ def test_labels_change_generator_output(build):
     "build, x",
     [
         (
-            lambda: networks.conditional_discriminator(
-                (8, 8, 1), 4, filters=4, batch_norm=False
+            lambda: networks.dcgan_discriminator((8, 8, 1), num_classes=4, filters=4, batch_norm=False
             ),
             np.ones((2, 8, 8, 1), "float32"),
         ),
-        (lambda: networks.conditional_mlp_discriminator(2, 4, width=16), np.ones((2, 2), "float32")),
+        (lambda: networks.mlp_discriminator(2, num_classes=4, width=16), np.ones((2, 2), "float32")),
     ],
 )
 def test_labels_change_discriminator_output(build, x):
@@ -91,8 +90,8 @@ def test_labels_change_discriminator_output(build, x):
 
 
 def test_mlp_builders_shapes_and_layers():
-    g = networks.conditional_mlp_generator(4, 25, 2, width=16, depth=3, embedding_dim=6)
-    d = networks.conditional_mlp_discriminator(2, 25, width=16)
+    g = networks.mlp_generator(4, 2, num_classes=25, width=16, depth=3, embedding_dim=6)
+    d = networks.mlp_discriminator(2, num_classes=25, width=16)
     labels = T(np.arange(5, dtype="int32"))
     samples = g([latent(5, 4), labels])
     assert tuple(samples.shape) == (5, 2)
@@ -105,8 +104,8 @@ def test_mixed_precision_keeps_float32_outputs():
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy("mixed_bfloat16")
     try:
-        g = networks.conditional_generator(8, 3, (8, 8, 3), filters=4)
-        d = networks.conditional_discriminator((8, 8, 3), 3, filters=4)
+        g = networks.dcgan_generator(8, (8, 8, 3), num_classes=3, filters=4)
+        d = networks.dcgan_discriminator((8, 8, 3), num_classes=3, filters=4)
         labels = T(np.array([0, 2], "int32"))
         images = g([latent(2, 8), labels])
         logits = d([images, labels])
@@ -118,17 +117,17 @@ def test_mixed_precision_keeps_float32_outputs():
 
 def test_invalid_arguments():
     with pytest.raises(ValueError, match="`num_classes` must be a positive integer"):
-        networks.conditional_generator(8, 0, (8, 8, 1))
+        networks.dcgan_generator(8, (8, 8, 1), num_classes=0)
     with pytest.raises(ValueError, match="`embedding_dim`"):
-        networks.conditional_mlp_generator(8, 3, 2, embedding_dim=-1)
+        networks.mlp_generator(8, 2, num_classes=3, embedding_dim=-1)
     with pytest.raises(ValueError, match="side 28"):
-        networks.conditional_discriminator((10, 10, 1), 3)
+        networks.dcgan_discriminator((10, 10, 1), num_classes=3)
     with pytest.raises(ValueError, match="'relu', 'leaky_relu'"):
-        networks.conditional_generator(8, 3, (8, 8, 1), activation="tanh")
+        networks.dcgan_generator(8, (8, 8, 1), num_classes=3, activation="tanh")
 
 
 def test_round_trip_through_keras_file(tmp_path):
-    d = networks.conditional_discriminator((8, 8, 1), 3, filters=4)
+    d = networks.dcgan_discriminator((8, 8, 1), num_classes=3, filters=4)
     path = tmp_path / "d.keras"
     d.save(path)
     x = [T(np.ones((2, 8, 8, 1), "float32")), T(np.array([0, 2], "int32"))]

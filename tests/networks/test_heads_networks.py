@@ -58,7 +58,7 @@ def test_q_hidden_block_feeds_only_the_q_heads():
 
 
 def test_heads_on_a_conditional_discriminator_keep_both_inputs():
-    base = networks.conditional_mlp_discriminator(2, 8, width=8)
+    base = networks.mlp_discriminator(2, num_classes=8, width=8)
     d = networks.discriminator_with_heads(base, {"q_cont": 3})
     assert [t.name for t in d.inputs] == ["sample", "label"]
     out = d([keras.ops.zeros((2, 2)), keras.ops.convert_to_tensor(np.array([1, 2], "int32"))])

@@ -31,6 +31,7 @@ import keras_gans  # noqa: E402
 from keras_gans import datasets, networks  # noqa: E402
 
 LATENT_DIM, NUM_CLASSES, GLOBAL_BATCH = 4, 8, 16
+MODELS = ("gan", "wgangp", "acgan", "stabilised")
 PROJECTION = np.random.default_rng(0).normal(size=(2, LATENT_DIM)).astype("float32")
 
 
@@ -47,8 +48,10 @@ class FixedWGANGP(keras_gans.WGANGP):
     def generator_inputs(self, batch_size, real_batch=None, seed=None):
         return per_example_latents(real_batch)
 
-    def interpolation_weights(self, real_batch):
-        return ops.sigmoid(ops.sum(real_batch, axis=-1))
+
+class FixedGradientPenalty(keras_gans.penalties.GradientPenalty):
+    def interpolation_weights(self, real_inputs, fake_inputs, seed=None):
+        return ops.sigmoid(ops.sum(real_inputs, axis=-1))
 
 
 class FixedACGAN(keras_gans.ACGAN):
@@ -65,9 +68,18 @@ def build(name):
                         networks.mlp_discriminator(2, **mlp), LATENT_DIM)
     if name == "wgangp":
         return FixedWGANGP(networks.mlp_generator(LATENT_DIM, 2, **mlp),
-                           networks.mlp_discriminator(2, **mlp), LATENT_DIM, n_critic=2)
+                           networks.mlp_discriminator(2, **mlp), LATENT_DIM, n_critic=2,
+                           penalties=[FixedGradientPenalty(10.0)])
+    if name == "stabilised":
+        # Hinge loss, R1, spectral norm, an EMA of G and packing by 2 (each
+        # replica packs its own consecutive examples, the same pairs as one
+        # device).
+        return FixedGAN(networks.mlp_generator(LATENT_DIM, 2, **mlp),
+                        networks.mlp_discriminator(2, pack=2, spectral_norm=True, **mlp),
+                        LATENT_DIM, loss="hinge", penalties=[keras_gans.penalties.R1(1.0)],
+                        ema_decay=0.5, pack=2)
     return FixedACGAN(
-        networks.conditional_mlp_generator(LATENT_DIM, NUM_CLASSES, 2, **mlp),
+        networks.mlp_generator(LATENT_DIM, 2, num_classes=NUM_CLASSES, **mlp),
         networks.discriminator_with_heads(networks.mlp_discriminator(2, **mlp),
                                           {"class": NUM_CLASSES}),
         LATENT_DIM, NUM_CLASSES)
@@ -89,7 +101,7 @@ def main():
     points, labels = datasets.sample_mixture("ring", GLOBAL_BATCH, seed=0)
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     report = {"replicas": mirrored.num_replicas_in_sync}
-    for name in ("gan", "wgangp", "acgan"):
+    for name in MODELS:
         initial = [np.asarray(w) for w in build(name).get_weights()]
         single, single_logs = train_one_step(
             name, tf.distribute.get_strategy(), initial, points, labels)

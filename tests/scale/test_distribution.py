@@ -23,7 +23,7 @@ def test_mirrored_step_equals_single_device_step():
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["replicas"] == 2
-    for name in ("gan", "wgangp", "acgan"):
+    for name in ("gan", "wgangp", "acgan", "stabilised"):
         entry = report[name]
         # The step really moved the weights...
         assert entry["max_update"] > 1e-3, name

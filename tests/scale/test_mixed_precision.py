@@ -13,7 +13,8 @@ import tensorflow as tf
 import keras_gans
 from keras_gans import datasets
 
-VARIANTS = ("gan", "conditional_gan", "acgan", "infogan", "wgan", "wgangp", "vaegan")
+VARIANTS = ("gan", "conditional_gan", "acgan", "infogan", "wgan", "wgangp", "vaegan",
+            "stabilised")
 
 
 @pytest.fixture
@@ -62,8 +63,8 @@ def test_float16_losses_are_float32_and_loss_scale_adapts(build_variant, policy)
     model.compile()
     real = tf.constant(datasets.sample_mixture("ring", 32, seed=0)[0])
     _, fake = model.generate_batch(32)
-    loss, _ = model.discriminator_real_loss(real)
-    penalty, _ = model.discriminator_penalty(real, None, fake)
-    assert loss.dtype == "float32" and penalty.dtype == "float32"
+    objective, logs, _ = model.discriminator_terms(real, fake, None, d_step=0)
+    assert objective.dtype == "float32" and logs["d_loss"].dtype == "float32"
+    assert logs["gradient_penalty"].dtype == "float32"
     scale = float(model.d_optimizer.dynamic_scale)
     assert scale > 1.0  # the loss really is scaled before differentiation
