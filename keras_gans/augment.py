@@ -30,13 +30,15 @@ POLICIES = ("color", "translation", "cutout")
 
 def _check_policy(policy):
     if isinstance(policy, str):
-        policy = [p.strip() for p in policy.split(",") if p.strip()]
+        # "+" as well as ",": flag values cannot hold commas.
+        policy = [p.strip() for p in policy.replace("+", ",").split(",") if p.strip()]
     policy = tuple(policy)
     unknown = [p for p in policy if p not in POLICIES]
     if unknown or not policy:
         raise ValueError(
-            f"Invalid augmentation policy {policy!r}: use a comma-separated "
-            f"subset of {', '.join(POLICIES)} (e.g. 'color,translation,cutout').")
+            f"Invalid augmentation policy {policy!r}: use a comma- or "
+            f"plus-separated subset of {', '.join(POLICIES)} (e.g. "
+            "'color,translation,cutout').")
     return policy
 
 
@@ -61,7 +63,7 @@ class DiffAugment(keras.layers.Layer):
     so augmentation is reproducible and resumes exactly.
 
     Args:
-        policy: Comma-separated transforms or a sequence, from
+        policy: Comma- (or plus-) separated transforms or a sequence, from
             `"color"`, `"translation"`, `"cutout"`.
         strength: Initial strength in [0, 1]; 0 is the identity.
         translation: Largest shift as a fraction of the side (at strength 1).

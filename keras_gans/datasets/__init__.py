@@ -11,6 +11,7 @@ from keras_gans.datasets.synthetic import grid_centers
 from keras_gans.datasets.synthetic import mixture_spec
 from keras_gans.datasets.synthetic import ring_centers
 from keras_gans.datasets.synthetic import sample_mixture
+from keras_gans.datasets.synthetic import stream_mixture
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -24,4 +25,5 @@ __all__ = [
     "ring_centers",
     "RING_STD",
     "sample_mixture",
+    "stream_mixture",
 ]

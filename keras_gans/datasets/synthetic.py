@@ -106,6 +106,51 @@ def sample_mixture(name, num_examples=DEFAULT_NUM_EXAMPLES, seed=0, split="train
     return points.astype(np.float32), labels.astype(np.int32)
 
 
+def stream_mixture(name, batch_size=64, with_labels=False, seed=0, split="train",
+                   start_batch=0):
+    """An endless `tf.data.Dataset` of fresh mixture points, one new draw per batch.
+
+    The original code of the 2D protocol (the unrolled-GAN notebook, GDPP's
+    `gdppgan_Synthetic.py`) samples a fresh batch every step instead of
+    cycling over a fixed set. Batch `i` is a pure function of `(seed, split,
+    i)` (stateless random ops), so a resumed run that starts at
+    `start_batch=k` sees exactly the batches an unbroken run sees from its
+    k-th on. Use it with `fit(..., steps_per_epoch=...)`.
+
+    Args:
+        name: `"ring"` or `"grid"`.
+        batch_size: points per batch.
+        with_labels: yield `(points, labels)` with int32 component indices.
+        seed: int seed of the stream.
+        split: `"train"` or `"test"` (independent streams).
+        start_batch: index of the first batch (for exact resumption).
+
+    Returns:
+        An infinite `tf.data.Dataset` of float32 `(batch_size, 2)` points.
+    """
+    centers, std = mixture_spec(name)
+    if split not in _SPLIT_STREAMS:
+        raise ValueError(f"Invalid `split`={split!r}. Valid options: 'train', 'test'.")
+    for argument, value, low in (("batch_size", batch_size, 1), ("seed", seed, 0),
+                                 ("start_batch", start_batch, 0)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise ValueError(f"`{argument}` must be an integer >= {low}. Received: {value!r}.")
+    centers_t = tf.constant(centers)
+    base = tf.constant([seed, 1000 + _SPLIT_STREAMS[split]], tf.int64)
+
+    def draw(index):
+        seeds = tf.random.experimental.stateless_split(
+            tf.random.experimental.stateless_fold_in(base, index), 2)
+        labels = tf.random.stateless_uniform(
+            (batch_size,), seeds[0], minval=0, maxval=len(centers), dtype=tf.int32)
+        noise = tf.random.stateless_normal((batch_size, 2), seeds[1], stddev=std)
+        points = tf.gather(centers_t, labels) + noise
+        return (points, labels) if with_labels else points
+
+    ds = tf.data.Dataset.counter(start=start_batch).map(draw)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
 def load_mixture(
     name,
     split="train",

@@ -99,3 +99,22 @@ def test_load_rejects_image_options_for_mixtures():
         datasets.load("ring", image_size=32)
     with pytest.raises(TypeError, match="download"):
         datasets.load("ring", download=False)
+
+
+def test_stream_draws_fresh_batches_that_resume_exactly():
+    stream = [b.numpy() for b in datasets.stream_mixture("grid", 256, seed=3).take(4)]
+    assert all(b.shape == (256, 2) for b in stream)
+    assert not np.array_equal(stream[0], stream[1])  # a fresh draw per batch
+    resumed = [b.numpy() for b in datasets.stream_mixture("grid", 256, seed=3,
+                                                           start_batch=2).take(2)]
+    np.testing.assert_array_equal(resumed[0], stream[2])
+    np.testing.assert_array_equal(resumed[1], stream[3])
+    points, labels = next(iter(datasets.stream_mixture("grid", 20000, with_labels=True)))
+    centers, std = datasets.mixture_spec("grid")
+    residual = points.numpy() - centers[labels.numpy()]
+    assert abs(residual.std() - std) < 0.002
+    assert np.bincount(labels.numpy(), minlength=25).min() > 600  # ~800 each
+    other = next(iter(datasets.stream_mixture("grid", 256, seed=3, split="test")))
+    assert not np.array_equal(other.numpy(), stream[0])
+    with pytest.raises(ValueError, match="start_batch"):
+        datasets.stream_mixture("ring", start_batch=-1)
