@@ -7,9 +7,9 @@ import sys
 import pytest
 
 from benchmarks.harness import plan
-from benchmarks.harness import variations as variations_lib
-from benchmarks.harness.variations import VariationError
-from benchmarks.harness.variations import parse_variation
+from benchmarks.harness import flags as variations_lib
+from benchmarks.harness.flags import VariationError
+from benchmarks.harness.flags import parse_variation
 
 ABLATE = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -149,3 +149,54 @@ def test_cli_help_documents_the_variation_syntax(python_env):
     # absl exits with status 1 after printing the help.
     assert "--variation=NAME[:flag=value,flag=value,...]" in result.stdout
     assert "--real_label" in result.stdout and "--seeds" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "override, match",
+    [
+        ("--d_learning_rate=nan", "--d_learning_rate must be a finite number"),
+        ("--instance_noise=inf", "--instance_noise must be a finite number"),
+        ("--seed=-1", r"flag --seed=-1: -1 is not a non-negative integer"),
+        ("--g_beta_1=1.5", r"flag --g_beta_1=1.5"),
+        ("--categorical_dims=10,1", "--categorical_dims takes integers >= 2"),
+    ],
+)
+def test_values_that_cannot_work_fail_naming_the_flag(override, match):
+    with pytest.raises(VariationError, match=match):
+        plan.resolve_run_flags([override], "v1")
+
+
+def _study_flags(*args):
+    from absl import flags as absl_flags
+
+    fv = absl_flags.FlagValues()
+    variations_lib.define(fv, variations_lib.STUDY_FLAGS)
+    fv(["ablate", *args])
+    return fv
+
+
+@pytest.mark.parametrize(
+    "arg, match",
+    [
+        ("--seeds=-1", "--seeds takes seeds >= 0"),
+        ("--seeds=0,x", "--seeds takes integers >= 0"),
+        ("--seeds=1,0,1", "--seeds lists a seed twice"),
+        ("--datasets=ring,ring", "--datasets lists a dataset twice"),
+        ("--datasets=ring,rnig", "--datasets unknown"),
+        ("--study=../../x", "--study names a folder under --output_dir"),
+        ("--parallel=0", "flag --parallel=0"),
+    ],
+)
+def test_study_flags_are_checked_when_parsed(arg, match):
+    from absl import flags as absl_flags
+
+    with pytest.raises(absl_flags.IllegalFlagValueError, match=match):
+        _study_flags(arg)
+    assert _study_flags("--seeds=0,3", "--study=ok_name.v2").seeds == ["0", "3"]
+
+
+def test_cli_bad_value_fails_before_any_run_naming_the_flag(python_env, tmp_path):
+    result = _ablate("--seeds=0,-1", f"--output_dir={tmp_path}", env=python_env)
+    assert result.returncode == 2
+    assert "--seeds takes seeds >= 0; got -1." in result.stderr
+    assert not os.listdir(tmp_path)

@@ -1,7 +1,8 @@
 """A study's figures: metric bars, training curves, sample grids side by side.
 
 Drawn with matplotlib's Agg backend (no display needed) and written
-atomically next to the report.
+atomically next to the report. Takes a `report.Study` (and never imports
+`report`, which imports this module).
 """
 
 import math
@@ -36,8 +37,6 @@ def _save(figure, path):
 
 def metric_bars(study, path):
     """One panel per metric: mean over seeds per variation, std error bars."""
-    from benchmarks.harness.reporting import METRICS
-
     plt = _pyplot()
     metrics = study.metrics or []
     if not metrics:
@@ -61,7 +60,7 @@ def metric_bars(study, path):
         ax.bar(positions, means, yerr=errors, capsize=3, color=colors)
         ax.set_xticks(positions)
         ax.set_xticklabels(study.variations, rotation=35, ha="right", fontsize=8)
-        ax.set_title(METRICS[metric].title)
+        ax.set_title(stats.metric_info(metric).title)
     for ax in list(axes.flat)[len(metrics) :]:
         ax.axis("off")
     return _save(figure, path)
@@ -69,8 +68,6 @@ def metric_bars(study, path):
 
 def training_curves(study, path):
     """Each metric (and the losses) against epoch, mean over seeds."""
-    from benchmarks.harness.reporting import METRICS
-
     plt = _pyplot()
     keys = list(study.metrics) + ["d_loss", "g_loss"]
     cols = min(3, len(keys))
@@ -96,7 +93,7 @@ def training_curves(study, path):
             if not by_epoch:
                 continue
             epochs = sorted(by_epoch)
-            scale = METRICS[key].scale if key in METRICS else 1.0
+            scale = stats.metric_info(key).scale
             ax.plot(
                 epochs,
                 [np.mean(by_epoch[e]) * scale for e in epochs],
@@ -105,7 +102,7 @@ def training_curves(study, path):
                 label=variation,
             )
     for ax, key in zip(axes.flat, keys):
-        ax.set_title(METRICS[key].title if key in METRICS else key)
+        ax.set_title(stats.metric_info(key).title)
         ax.set_xlabel("epoch")
     for ax in list(axes.flat)[len(keys) :]:
         ax.axis("off")
