@@ -1,15 +1,13 @@
 """Everything a run is made of, from its flag values.
 
-Data (`DataInfo`, `TrainingStream`), networks, optimizers and the model;
-the callbacks; the runtime (threads, dtype policy, strategy); the record of
-where a result came from (`environment`); and a rough cost model for
-`ablate.py --dry_run`. Flags reach the library only through the argument
-tables of `flags.py`, and the model classes say what they need (labels,
-label inputs, an encoder, D heads, extra G inputs) through their class
-attributes, so there is no registry of variants here.
-
-`check` builds a configuration's networks, model and optimizers exactly as
-a run does, so that planning refuses what the library would refuse.
+Data, networks, optimizers and the model; callbacks; the runtime (threads,
+dtype policy, strategy); the record of where a result came from
+(`environment`); and the cost model of `ablate.py --dry_run`. Flags reach
+the library only through the argument tables of `flags.py`, and the model
+classes say what they need (labels, label inputs, an encoder, D heads,
+extra G inputs) through class attributes: there is no registry of variants.
+`check` builds a configuration as a run does, so planning refuses what the
+library would refuse.
 """
 
 import dataclasses
@@ -26,34 +24,17 @@ from benchmarks.harness import flags as harness_flags
 MIXTURES = ("ring", "grid")
 # Output activation -> value range of the data it can produce (TRICKS 1.1).
 VALUE_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
-# --metrics=auto, by dataset ("modes" on Stacked MNIST is its 1000-mode count).
-AUTO_METRICS = {
-    "ring": ("modes",),
-    "grid": ("modes",),
-    "stacked_mnist": ("modes",),
-    "mnist": ("fid", "kid", "is", "classes"),
-    "fashion_mnist": ("fid", "kid", "is", "classes"),
-    # The Inception extractor has no classifier head: no IS or classes.
-    "celeb_a": ("fid", "kid"),
-}
-AUTO_EXTRACTORS = {
-    "mnist": "mnist",
-    "fashion_mnist": "fashion_mnist",
-    "stacked_mnist": "mnist",
-    "celeb_a": "inception_v3",
-}
-# Training examples per pass when --num_examples is not set.
-DEFAULT_EXAMPLES = {
-    "ring": 100_000,
-    "grid": 100_000,
-    "mnist": 60_000,
-    "fashion_mnist": 60_000,
-    "stacked_mnist": 60_000,
-    "celeb_a": 162_770,
-}
-PROJECT_ROOT = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-)
+# --metrics=auto by dataset; "modes" on Stacked MNIST is its 1000-mode count,
+# and the Inception extractor (CelebA) has no classifier head for IS/classes.
+AUTO_METRICS = dict(ring=("modes",), grid=("modes",), stacked_mnist=("modes",),
+                    mnist=("fid", "kid", "is", "classes"),
+                    fashion_mnist=("fid", "kid", "is", "classes"), celeb_a=("fid", "kid"))
+AUTO_EXTRACTORS = dict(mnist="mnist", fashion_mnist="fashion_mnist", stacked_mnist="mnist",
+                       celeb_a="inception_v3")
+# Training examples per pass when --num_examples is not set (cost model).
+DEFAULT_EXAMPLES = dict(ring=100_000, grid=100_000, mnist=60_000, fashion_mnist=60_000,
+                        stacked_mnist=60_000, celeb_a=162_770)
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 # --- Data.
@@ -63,16 +44,10 @@ PROJECT_ROOT = os.path.dirname(
 class DataInfo:
     """What the networks and metrics need to know about a dataset.
 
-    Attributes:
-        name: Dataset name.
-        sample_shape: Shape of one example, `(2,)` or `(side, side, channels)`.
-        is_image: Whether examples are images.
-        value_range: `(low, high)` of images; `None` for mixtures (unbounded).
-        output_activation: The generator's output activation (`None` linear).
-        num_classes: Classes (mixture components, digits; 1000 for Stacked
-            MNIST; `None` for CelebA, which has no labels).
-        centers: Mixture means `(modes, 2)`, for the `modes` metric.
-        std: Mixture component std.
+    `sample_shape` is `(2,)` or `(side, side, channels)`; `value_range` is
+    `None` for the (unbounded) mixtures; `num_classes` is `None` for CelebA,
+    which has no labels (1000 for Stacked MNIST); `centers` and `std`
+    describe a mixture, for the `modes` metric.
     """
 
     name: str
@@ -97,36 +72,29 @@ def data_info(values):
     """A `DataInfo` for the run, without loading any data."""
     from keras_gans import datasets
 
-    name = values["dataset"]
-    activation = output_activation_for(values)
+    name, activation = values["dataset"], output_activation_for(values)
     if name in MIXTURES:
         if activation is not None:
             raise ValueError(
                 f"--g_output_activation={activation} squashes samples into "
-                f"{VALUE_RANGES[activation]} but the {name} mixture spans "
-                "[-4, 4] (grid) or [-1, 1] (ring) with no margin; use "
-                "--g_output_activation=none (or auto)."
+                f"{VALUE_RANGES[activation]} but the {name} mixture spans [-4, 4] (grid) "
+                "or [-1, 1] (ring) with no margin; use --g_output_activation=none (or auto)."
             )
         centers, std = datasets.mixture_spec(name)
         return DataInfo(name, (2,), False, None, None, len(centers), centers, std)
     if activation is None:
         raise ValueError(
-            f"Image data needs a bounded generator output: set "
-            f"--g_output_activation=tanh (data in [-1, 1]) or sigmoid "
-            f"([0, 1]) for --dataset={name}."
+            "Image data needs a bounded generator output: set --g_output_activation=tanh "
+            f"(data in [-1, 1]) or sigmoid ([0, 1]) for --dataset={name}."
         )
-    value_range = VALUE_RANGES[activation]
+    value_range, size = VALUE_RANGES[activation], values["image_size"]
     if name == "celeb_a":
-        side = values["image_size"] or 64
-        return DataInfo(name, (side, side, 3), True, value_range, activation)
+        return DataInfo(name, (size or 64, size or 64, 3), True, value_range, activation)
     if name == "stacked_mnist":
-        if values["image_size"] not in (None, 28):
-            raise ValueError(
-                "Stacked MNIST images are 28x28x3; drop --image_size (or set 28)."
-            )
+        if size not in (None, 28):
+            raise ValueError("Stacked MNIST images are 28x28x3; drop --image_size (or set 28).")
         return DataInfo(name, (28, 28, 3), True, value_range, activation, 1000)
-    side = values["image_size"] or 28
-    return DataInfo(name, (side, side, 1), True, value_range, activation, 10)
+    return DataInfo(name, (size or 28, size or 28, 1), True, value_range, activation, 10)
 
 
 # Memory the shuffle buffer may take; whole datasets fit below it except
@@ -148,9 +116,6 @@ class TrainingStream:
     `keras.utils.set_random_seed`: tf.data cannot combine a global seed of 0
     with the per-pass seed tensors used here (it tests `(global, op) ==
     (0, 0)` in Python).
-
-    Attributes:
-        steps_per_pass: Full batches in one pass over the data.
     """
 
     def __init__(self, values, info, with_labels=False):
@@ -158,25 +123,19 @@ class TrainingStream:
 
         extra = {}
         if info.is_image:
-            extra = dict(value_range=info.value_range, data_dir=values["data_dir"])
-            extra["image_size"] = values["image_size"]
+            extra = dict(value_range=info.value_range, data_dir=values["data_dir"],
+                         image_size=values["image_size"])
         batched = datasets.load(
-            info.name,
-            batch_size=1,
-            with_labels=with_labels,
-            shuffle=False,
-            seed=values["seed"],
-            num_examples=values["num_examples"],
-            drop_remainder=False,
+            info.name, batch_size=1, with_labels=with_labels, shuffle=False,
+            seed=values["seed"], num_examples=values["num_examples"], drop_remainder=False,
             **extra,
         )
         self.examples, count = batched.unbatch(), int(batched.cardinality())
         self.batch_size = values["batch_size"]
         if count < self.batch_size:
             raise ValueError(
-                f"--dataset={info.name} has {count} training examples, fewer "
-                f"than --batch_size={self.batch_size}; lower the batch size or "
-                "raise --num_examples."
+                f"--dataset={info.name} has {count} training examples, fewer than "
+                f"--batch_size={self.batch_size}; lower the batch size or raise --num_examples."
             )
         self.steps_per_pass = count // self.batch_size
         bytes_per_example = 4 * int(np.prod(info.sample_shape))
@@ -188,9 +147,7 @@ class TrainingStream:
 
         # A large odd multiplier keeps (seed, pass) pairs from colliding.
         seed = tf.constant(self.seed, tf.int64) * 1_000_003 + index
-        shuffled = self.examples.shuffle(
-            self.buffer, seed=seed, reshuffle_each_iteration=False
-        )
+        shuffled = self.examples.shuffle(self.buffer, seed=seed, reshuffle_each_iteration=False)
         return shuffled.batch(self.batch_size, drop_remainder=True)
 
     def from_step(self, step):
@@ -202,33 +159,12 @@ class TrainingStream:
         return passes.flat_map(self._one_pass).skip(offset).prefetch(tf.data.AUTOTUNE)
 
 
-def reference_images(values, info, num_examples):
-    """Real test images for the image metrics, in the generator's range."""
-    from keras_gans import datasets
-
-    return datasets.load(
-        info.name,
-        split="test",
-        batch_size=250,
-        value_range=info.value_range,
-        data_dir=values["data_dir"],
-        image_size=values["image_size"],
-        num_examples=num_examples,
-        shuffle=False,
-        drop_remainder=False,
-    )
-
-
 # --- Networks, optimizers, model.
 
 
-def _parameters(function):
-    return inspect.signature(function).parameters
-
-
 def _table_arguments(values, prefix, role, function):
-    """Arguments of the `prefix:` rows (of `role`) that `function` takes."""
-    accepted = _parameters(function)
+    """Arguments of the `prefix` rows (of `role`) that `function` takes."""
+    accepted = inspect.signature(function).parameters
     out = {}
     for flag, argument in harness_flags.targets(prefix, role).items():
         value = harness_flags.converted(values, flag)
@@ -244,68 +180,52 @@ def architecture(values, role, info):
         return "dcgan" if info.is_image else "mlp"
     if choice == "mlp" and info.is_image:
         other = "dcgan or autoencoder" if role == "g" else "dcgan (or auto)"
-        raise ValueError(
-            f"--{role}_architecture=mlp takes and makes vectors, but the data "
-            f"are images; use --{role}_architecture={other}."
-        )
+        raise ValueError(f"--{role}_architecture=mlp takes and makes vectors, but the data "
+                         f"are images; use --{role}_architecture={other}.")
     if choice == "dcgan" and not info.is_image:
-        raise ValueError(
-            f"--{role}_architecture=dcgan is for images, but the data are 2D "
-            f"points; use --{role}_architecture=mlp (or auto)."
-        )
+        raise ValueError(f"--{role}_architecture=dcgan is for images, but the data are 2D "
+                         f"points; use --{role}_architecture=mlp (or auto).")
     return choice
 
 
 def build_generator(values, info, input_dim, num_classes=None):
-    """The generator; with `num_classes`, it also takes a label input.
+    """The generator; with `num_classes` it also takes a label input.
 
-    The conditional builders are the one place that changes when
-    conditioning becomes a `num_classes=` option of the plain builders.
+    The conditional builders are the one place to change when conditioning
+    becomes a `num_classes=` option of the plain builders.
     """
     from keras_gans import networks
 
     arch = architecture(values, "g", info)
     size = info.sample_shape if info.is_image else info.sample_shape[0]
-    if num_classes is not None:
-        if arch == "autoencoder":
-            raise ValueError(
-                "--g_architecture=autoencoder has no label input; conditional "
-                "models need --g_architecture=mlp or dcgan."
-            )
-        builder = (
-            networks.conditional_generator
-            if info.is_image
-            else networks.conditional_mlp_generator
-        )
-        args = (input_dim, num_classes, size)
-    else:
-        builder = {
-            "mlp": networks.mlp_generator,
-            "dcgan": networks.dcgan_generator,
-            "autoencoder": networks.autoencoder_generator,
-        }[arch]
+    if num_classes is None:
+        builder = {"mlp": networks.mlp_generator, "dcgan": networks.dcgan_generator,
+                   "autoencoder": networks.autoencoder_generator}[arch]
         args = (input_dim, size)
+    elif arch == "autoencoder":
+        raise ValueError("--g_architecture=autoencoder has no label input; conditional "
+                         "models need --g_architecture=mlp or dcgan.")
+    else:
+        builder = (networks.conditional_generator if info.is_image
+                   else networks.conditional_mlp_generator)
+        args = (input_dim, num_classes, size)
     kwargs = _table_arguments(values, "net", "g", builder)
-    kwargs["output_activation"] = output_activation_for(values)
-    return builder(*args, **kwargs)
+    return builder(*args, **kwargs, output_activation=output_activation_for(values))
 
 
 def build_discriminator(values, info, num_classes=None):
     """The discriminator; label-conditioned when `num_classes` is given."""
     from keras_gans import networks
 
-    arch = architecture(values, "d", info)
+    dcgan = architecture(values, "d", info) == "dcgan"
     size = info.sample_shape if info.is_image else info.sample_shape[0]
-    if num_classes is not None:
-        builder = (
-            networks.conditional_discriminator
-            if info.is_image
-            else networks.conditional_mlp_discriminator
-        )
-        args = (size, num_classes)
+    if num_classes is None:
+        builder, args = (networks.dcgan_discriminator if dcgan else networks.mlp_discriminator,
+                         (size,))
     else:
-        builder = networks.dcgan_discriminator if arch == "dcgan" else networks.mlp_discriminator
-        args = (size,)
+        builder = (networks.conditional_discriminator if info.is_image
+                   else networks.conditional_mlp_discriminator)
+        args = (size, num_classes)
     return builder(*args, **_table_arguments(values, "net", "d", builder))
 
 
@@ -313,8 +233,8 @@ def build_encoder(values, info):
     """An encoder (VAE-GAN), shaped like the discriminator's body (d_* flags)."""
     from keras_gans import networks
 
-    arch = architecture(values, "d", info)
-    builder = networks.dcgan_encoder if arch == "dcgan" else networks.mlp_encoder
+    dcgan = architecture(values, "d", info) == "dcgan"
+    builder = networks.dcgan_encoder if dcgan else networks.mlp_encoder
     size = info.sample_shape if info.is_image else info.sample_shape[0]
     return builder(size, values["latent_dim"], **_table_arguments(values, "net", "d", builder))
 
@@ -323,11 +243,8 @@ def build_optimizer(values, role):
     """A fresh Keras optimizer for network `role` ("d" or "g")."""
     import keras
 
-    cls = {
-        "adam": keras.optimizers.Adam,
-        "sgd": keras.optimizers.SGD,
-        "rmsprop": keras.optimizers.RMSprop,
-    }[values[f"{role}_optimizer"]]
+    cls = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
+           "rmsprop": keras.optimizers.RMSprop}[values[f"{role}_optimizer"]]
     return cls(**_table_arguments(values, "opt", role, cls.__init__))
 
 
@@ -340,25 +257,21 @@ def model_class(name):
 
 def _own_arguments(cls):
     """Arguments `cls.__init__` names itself (not through **kwargs)."""
-    return {
-        n
-        for n, p in _parameters(cls.__init__).items()
-        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-    }
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
 
 
 def model_arguments(values, info, cls):
     """Constructor arguments of a run's model (beyond networks and latent_dim).
 
-    Tricks (`model:` rows) are passed when they differ from their default
+    Tricks (`model` rows) are passed when they differ from their default
     (which equals the constructor's, so leaving them out changes nothing),
     and refused when no class of the model takes them. Variant arguments
-    (`variant:` rows) go to the classes that name them.
+    (`variant` rows) go to the classes that name them.
     """
-    everything = set()
-    for base in cls.__mro__:
-        if base.__module__.startswith("keras_gans"):
-            everything |= _own_arguments(base)
+    everything = set().union(
+        *(_own_arguments(base) for base in cls.__mro__ if base.__module__.startswith("keras_gans"))
+    )
     own = _own_arguments(cls)
     arguments = {}
     for prefix, accepted in (("model", everything), ("variant", own)):
@@ -369,16 +282,11 @@ def model_arguments(values, info, cls):
             if argument in accepted:
                 arguments[argument] = value
             elif prefix == "model":
-                raise ValueError(
-                    f"--model={values['model']} ({cls.__name__}) does not take "
-                    f"{argument}; remove --{flag} from this study or variation."
-                )
+                raise ValueError(f"--model={values['model']} ({cls.__name__}) does not take "
+                                 f"{argument}; remove --{flag} from this study or variation.")
     if cls.needs_labels and info.num_classes is None:
-        raise ValueError(
-            f"--model={values['model']} trains on labels, but --dataset="
-            f"{info.name} has none; leave this variation out with "
-            "--skip_variations."
-        )
+        raise ValueError(f"--model={values['model']} trains on labels, but --dataset="
+                         f"{info.name} has none; leave this variation out with --skip_variations.")
     if "num_classes" in own:
         arguments["num_classes"] = values["num_classes"] or info.num_classes
     arguments["seed"] = values["seed"]
@@ -396,34 +304,25 @@ def assemble_model(cls, latent_dim, arguments, make_generator, make_discriminato
         make_generator: `(input_dim, num_classes or None) -> generator`.
         make_discriminator: `(num_classes or None) -> discriminator`.
         make_encoder: `() -> encoder`, for classes that take one.
-
-    Returns:
-        The (uncompiled) model.
     """
     from keras_gans import networks
 
     classes = arguments.get("num_classes")
-    extra = cls.extra_generator_inputs(**arguments)
-    generator = make_generator(
-        latent_dim + extra, classes if cls.generator_takes_labels else None
-    )
+    generator = make_generator(latent_dim + cls.extra_generator_inputs(**arguments),
+                               classes if cls.generator_takes_labels else None)
     discriminator = make_discriminator(classes if cls.discriminator_takes_labels else None)
     heads = cls.discriminator_heads(**arguments)
     if heads:
         discriminator = networks.discriminator_with_heads(discriminator, heads)
-    nets = [generator, discriminator]
-    if cls.takes_encoder:
-        nets.insert(0, make_encoder())
-    return cls(*nets, latent_dim=latent_dim, **arguments)
+    nets = [make_encoder()] if cls.takes_encoder else []
+    return cls(*nets, generator, discriminator, latent_dim=latent_dim, **arguments)
 
 
 def build_model(values, info):
     """The run's (uncompiled) model."""
     cls = model_class(values["model"])
     return assemble_model(
-        cls,
-        values["latent_dim"],
-        model_arguments(values, info, cls),
+        cls, values["latent_dim"], model_arguments(values, info, cls),
         lambda input_dim, classes: build_generator(values, info, input_dim, classes),
         lambda classes: build_discriminator(values, info, classes),
         lambda: build_encoder(values, info),
@@ -436,57 +335,43 @@ def build_model(values, info):
 def metrics_callback(values, info, load_reference=True):
     """The run's `GANMetrics` callback, or `None` without metrics.
 
-    With `load_reference=False` only the choice is checked (planning).
+    With `load_reference=False` (planning) a placeholder stands in for the
+    test images: only the choice of metrics is checked.
     """
+    from keras_gans import datasets
     from keras_gans.callbacks import GANMetrics
 
     metrics = tuple(values["metrics"])
-    if metrics == ("auto",):
-        metrics = AUTO_METRICS[info.name]
+    metrics = AUTO_METRICS[info.name] if metrics == ("auto",) else metrics
     if not metrics:
         return None
-    common = dict(
-        num_samples=values["eval_num_samples"],
-        every_n_epochs=values["eval_every_n_epochs"],
-        seed=values["seed"] + 10_000,
-    )
-    if info.name in MIXTURES or info.name == "stacked_mnist":
+    common = dict(num_samples=values["eval_num_samples"], seed=values["seed"] + 10_000,
+                  every_n_epochs=values["eval_every_n_epochs"])
+    extractor = values["extractor"]
+    extractor = AUTO_EXTRACTORS.get(info.name) if extractor == "auto" else extractor
+    if info.name in MIXTURES + ("stacked_mnist",):
         if set(metrics) != {"modes"}:
-            raise ValueError(
-                f"--dataset={info.name} supports --metrics=modes only (modes "
-                f"covered and their KL to uniform); got {list(metrics)}."
-            )
+            raise ValueError(f"--dataset={info.name} supports --metrics=modes only (modes "
+                             f"covered and their KL to uniform); got {list(metrics)}.")
         if info.name in MIXTURES:
-            return GANMetrics(
-                metrics=("modes",), extractor=None, centers=info.centers,
-                std=info.std, **common,
-            )
-        # Each channel labelled by the MNIST classifier; 500 per batch keeps
-        # the latent draws of the harness' earlier StackedMnistModes callback.
-        return GANMetrics(
-            metrics=("stacked_mnist",), extractor=_extractor(values, info),
-            value_range=info.value_range, batch_size=500, **common,
-        )
+            return GANMetrics(metrics=("modes",), extractor=None, centers=info.centers,
+                              std=info.std, **common)
+        # Batches of 500 keep the latent draws of the harness' earlier
+        # StackedMnistModes callback, so older studies compare.
+        return GANMetrics(metrics=("stacked_mnist",), extractor=extractor,
+                          value_range=info.value_range, batch_size=500, **common)
     if "modes" in metrics:
-        raise ValueError(
-            "--metrics=modes counts mixture components (ring, grid, "
-            "stacked_mnist); for MNIST-like data use --metrics=classes."
-        )
-    # At planning a placeholder stands in for the test images: only the
-    # constructor's checks run.
+        raise ValueError("--metrics=modes counts mixture components (ring, grid, "
+                         "stacked_mnist); for MNIST-like data use --metrics=classes.")
+    reference = np.zeros((1,) + info.sample_shape, np.float32)
     if load_reference:
-        reference = reference_images(values, info, values["eval_num_samples"])
-    else:
-        reference = np.zeros((1,) + info.sample_shape, np.float32)
-    return GANMetrics(
-        reference,
-        metrics=metrics, extractor=_extractor(values, info),
-        value_range=info.value_range, **common,
-    )
-
-
-def _extractor(values, info):
-    return AUTO_EXTRACTORS[info.name] if values["extractor"] == "auto" else values["extractor"]
+        reference = datasets.load(
+            info.name, split="test", batch_size=250, value_range=info.value_range,
+            data_dir=values["data_dir"], image_size=values["image_size"],
+            num_examples=values["eval_num_samples"], shuffle=False, drop_remainder=False,
+        )
+    return GANMetrics(reference, metrics=metrics, extractor=extractor,
+                      value_range=info.value_range, **common)
 
 
 def early_stopping(values, metrics):
@@ -499,13 +384,10 @@ def early_stopping(values, metrics):
     if metrics is None:
         raise ValueError("--early_stopping_metric needs --metrics to log it.")
     mode = values["early_stopping_mode"]
-    if mode == "auto":
-        # Keras' "auto" guesses from the name and gets fid/kid/kl wrong.
-        lower_is_better = ("fid", "kid", "kl", "loss")
-        mode = "min" if any(k in metric for k in lower_is_better) else "max"
-    return keras.callbacks.EarlyStopping(
-        monitor=metric, mode=mode, patience=values["early_stopping_patience"]
-    )
+    if mode == "auto":  # Keras' "auto" guesses from the name and gets fid/kid/kl wrong.
+        mode = "min" if any(k in metric for k in ("fid", "kid", "kl", "loss")) else "max"
+    return keras.callbacks.EarlyStopping(monitor=metric, mode=mode,
+                                         patience=values["early_stopping_patience"])
 
 
 def sample_grid(values, info, directory):
@@ -513,13 +395,9 @@ def sample_grid(values, info, directory):
 
     # With no periodic pictures, an interval past the last epoch leaves only
     # the final picture, which the trainer writes itself.
-    return SampleGrid(
-        directory,
-        num_samples=values["grid_samples"] or (64 if info.is_image else 2500),
-        seed=1234,
-        every_n_epochs=values["grid_every_n_epochs"] or values["epochs"] + 1,
-        reference=info.centers,
-    )
+    return SampleGrid(directory, num_samples=values["grid_samples"] or (64 if info.is_image else 2500),
+                      seed=1234, every_n_epochs=values["grid_every_n_epochs"] or values["epochs"] + 1,
+                      reference=info.centers)
 
 
 def noise_schedule(values):
@@ -528,28 +406,21 @@ def noise_schedule(values):
         return None
     from keras_gans.callbacks import VariableSchedule
 
-    return VariableSchedule(
-        "instance_noise",
-        start=values["instance_noise"],
-        end=values["instance_noise_end"],
-        epochs=values["instance_noise_epochs"] or values["epochs"],
-        schedule=values["instance_noise_schedule"],
-    )
+    return VariableSchedule("instance_noise", start=values["instance_noise"],
+                            end=values["instance_noise_end"],
+                            epochs=values["instance_noise_epochs"] or values["epochs"],
+                            schedule=values["instance_noise_schedule"])
 
 
-# --- Runtime.
+# --- Runtime and where a result came from.
 
 
 def configure_runtime(values, threads=0):
     """Threads, dtype policy and distribution strategy, before any model.
 
-    Args:
-        values: The run's flag values.
-        threads: TensorFlow intra-op threads (0 keeps the default); fewer
-            per process avoids oversubscribing cores shared by several runs.
-
-    Returns:
-        The `tf.distribute.Strategy` to build and compile under.
+    `threads` (0 keeps TensorFlow's default) below the core count avoids
+    oversubscribing cores shared by several runs. Returns the strategy to
+    build and compile under.
     """
     import keras
     import tensorflow as tf
@@ -571,20 +442,14 @@ def configure_runtime(values, threads=0):
     return tf.distribute.get_strategy()
 
 
-# --- Where a result came from.
-
-
 def git_commit(root=PROJECT_ROOT):
     """The checkout's commit, with `-dirty` when tracked files differ from it."""
     try:
         commit, dirty = (
-            subprocess.run(
-                command, cwd=root, capture_output=True, text=True, check=True, timeout=10
-            ).stdout.strip()
-            for command in (
-                ["git", "rev-parse", "HEAD"],
-                ["git", "status", "--porcelain", "--untracked-files=no"],
-            )
+            subprocess.run(command, cwd=root, capture_output=True, text=True, check=True,
+                           timeout=10).stdout.strip()
+            for command in (["git", "rev-parse", "HEAD"],
+                            ["git", "status", "--porcelain", "--untracked-files=no"])
         )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -596,14 +461,11 @@ def device_description():
     import tensorflow as tf
 
     names = []
-    for device in tf.config.list_logical_devices("GPU") + tf.config.list_logical_devices(
-        "TPU"
-    ):
+    for device in tf.config.list_logical_devices("GPU") + tf.config.list_logical_devices("TPU"):
         details = {}
         try:
             physical = tf.config.list_physical_devices(device.device_type)
-            if physical:
-                details = tf.config.experimental.get_device_details(physical[0])
+            details = tf.config.experimental.get_device_details(physical[0]) if physical else {}
         except (RuntimeError, ValueError):
             pass
         names.append(details.get("device_name", device.name))
@@ -612,34 +474,25 @@ def device_description():
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next(
-                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")),
-                cpu,
-            )
+            cpu = next((line.split(":", 1)[1].strip() for line in f
+                        if line.startswith("model name")), cpu)
     except OSError:
         pass
     return f"CPU: {cpu} ({os.cpu_count()} cores visible)"
 
 
-def versions():
-    """Python, TensorFlow, Keras, NumPy and keras_gans versions."""
+def environment():
+    """`git_commit`, `versions` (Python, TensorFlow, Keras, NumPy, keras_gans)
+    and `device`: written into every result."""
     import keras
     import tensorflow as tf
 
     import keras_gans
 
-    return {
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "numpy": np.__version__,
-        "keras_gans": getattr(keras_gans, "__version__", "unknown"),
-    }
-
-
-def environment():
-    """`git_commit`, `versions` and `device`: written into every result."""
-    return {"git_commit": git_commit(), "versions": versions(), "device": device_description()}
+    versions = dict(python=platform.python_version(), tensorflow=tf.__version__,
+                    keras=keras.__version__, numpy=np.__version__,
+                    keras_gans=getattr(keras_gans, "__version__", "unknown"))
+    return {"git_commit": git_commit(), "versions": versions, "device": device_description()}
 
 
 # --- Planning: check and cost.
@@ -657,9 +510,8 @@ def forward_flops(model):
             total += 2 * h * w * math.prod(layer.kernel_size) * c_in * layer.filters
         elif isinstance(layer, layers.Conv2D):
             _, h, w, _ = layer.output.shape
-            total += (
-                2 * h * w * math.prod(layer.kernel_size) * layer.input.shape[-1] * layer.filters
-            )
+            c_in = layer.input.shape[-1]
+            total += 2 * h * w * math.prod(layer.kernel_size) * c_in * layer.filters
         elif isinstance(layer, layers.Dense):
             total += 2 * layer.input.shape[-1] * layer.units
     return total
@@ -667,14 +519,11 @@ def forward_flops(model):
 
 # The cost model's constants, measured on this project's 2-core CPU: TF
 # start-up and model building per run process; the fixed cost of one
-# optimizer update (a Tier A MLP step at batch 512 takes about 5 ms, all of
-# it overhead); sustained float32 FLOP/s of the DCGAN step (about 190
-# GFLOP/s in benchmarks/throughput.py, less for small convolutions); and the
-# per-sample cost of the MNIST classifier in the image metrics.
-STARTUP_S = 10.0
-UPDATE_S = 0.0025
-FLOP_PER_S = 1.2e11
-EXTRACTOR_FLOPS = 2.5e7
+# optimizer update (a Tier A MLP step at batch 512 takes about 5 ms, nearly
+# all overhead); sustained float32 FLOP/s (about 190 GFLOP/s for the DCGAN
+# step of benchmarks/throughput.py, less for small convolutions); and the
+# per-sample FLOPs of the MNIST classifier of the image metrics.
+STARTUP_S, UPDATE_S, FLOP_PER_S, EXTRACTOR_FLOPS = 10.0, 0.0025, 1.2e11, 2.5e7
 
 
 @dataclasses.dataclass(frozen=True)
@@ -692,27 +541,23 @@ class Cost:
         3 G + 2 D (BENCHMARKS.md, "Throughput").
         """
         examples = values["num_examples"] or DEFAULT_EXAMPLES[values["dataset"]]
-        steps = values["steps_per_epoch"] or max(1, examples // values["batch_size"])
-        steps *= values["epochs"]
-        d_updates = values["n_critic"] if values["model"] in ("wgan", "wgangp") else values["d_steps"]
-        g_updates = values["g_steps"]
+        steps = values["epochs"] * (values["steps_per_epoch"] or max(1, examples // values["batch_size"]))
+        wgan = values["model"] in ("wgan", "wgangp")
+        d_updates, g_updates = values["n_critic"] if wgan else values["d_steps"], values["g_steps"]
         g, d = self.g_flops, self.d_flops
         flops = values["batch_size"] * (d_updates * (g + 6 * d) + g_updates * (3 * g + 2 * d))
         step_s = (d_updates + g_updates) * UPDATE_S + flops / FLOP_PER_S
-        every = values["eval_every_n_epochs"]
-        evaluations = len({e for e in range(values["epochs"]) if e % every == 0} | {values["epochs"] - 1})
-        image = values["dataset"] not in MIXTURES
-        eval_s = 1.0 + values["eval_num_samples"] * (g + EXTRACTOR_FLOPS * image) / FLOP_PER_S
+        epochs, every = values["epochs"], values["eval_every_n_epochs"]
+        evaluations = len({e for e in range(epochs) if e % every == 0} | {epochs - 1})
+        per_sample = g + EXTRACTOR_FLOPS * (values["dataset"] not in MIXTURES)
+        eval_s = 1.0 + values["eval_num_samples"] * per_sample / FLOP_PER_S
         return STARTUP_S + steps * step_s + evaluations * eval_s
 
 
 def check(values):
-    """Builds a run's model and optimizers and checks its callbacks' settings,
+    """Builds and compiles a run's model and checks its callbacks' settings,
     without data: whatever a run would refuse at start is refused now.
-
-    Returns:
-        The configuration's `Cost`.
-    """
+    Returns the configuration's `Cost`."""
     import keras
 
     previous = keras.mixed_precision.global_policy()
@@ -720,10 +565,8 @@ def check(values):
     try:
         info = data_info(values)
         model = build_model(values, info)
-        model.compile(
-            d_optimizer=build_optimizer(values, "d"),
-            g_optimizer=build_optimizer(values, "g"),
-        )
+        model.compile(d_optimizer=build_optimizer(values, "d"),
+                      g_optimizer=build_optimizer(values, "g"))
         early_stopping(values, metrics_callback(values, info, load_reference=False))
         cost = Cost(forward_flops(model.generator), forward_flops(model.discriminator))
     finally:

@@ -6,16 +6,17 @@ is one `Flag` row below; `define` turns rows into absl flags in a loop, with
 the range, choice and finiteness checks that make a bad value fail before
 any run starts, naming the flag.
 
-A row's `to` says where its value goes (see `build.py`):
+A row's `to` says where its value goes (see `build.py`); `ARG` defaults to
+the row's name:
 
-- `"model:ARG"`: a `GAN` constructor argument (a per-step trick), passed
+- `"model[:ARG]"`: a `GAN` constructor argument (a per-step trick), passed
   when it differs from the default; a model that lacks it is refused.
-- `"variant:ARG"`: an argument of the variants that name it (`n_critic`,
+- `"variant[:ARG]"`: an argument of the variants that name it (`n_critic`,
   `gp_weight`, ...); ignored by the others.
-- `"net:ARG"`: a `keras_gans.networks` builder argument, for the
+- `"net[:ARG]"`: a `keras_gans.networks` builder argument, for the
   generator (`g_*`) or the discriminator (`d_*`); passed to the builders
   that take it.
-- `"opt:ARG"`: a Keras optimizer argument (`d_*`, `g_*`), passed to the
+- `"opt[:ARG]"`: a Keras optimizer argument (`d_*`, `g_*`), passed to the
   optimizers that take it.
 - `""`: read by the harness itself (data, budget, evaluation, scale).
 
@@ -153,146 +154,120 @@ def _check_study(name):
 
 
 _NETWORK_ROWS = [
-    Flag("architecture", "auto", "{role} architecture; auto: mlp for 2D mixtures, "
-         "dcgan for images (TRICKS 1.7, 3.4).", roles=("g",),
-         choices=("auto", "mlp", "dcgan", "autoencoder")),
-    Flag("architecture", "auto", "{role} architecture; auto: mlp for 2D mixtures, "
-         "dcgan for images (TRICKS 1.7).", roles=("d",),
-         choices=("auto", "mlp", "dcgan")),
-    Flag("depth", None, "{role} depth (TRICKS 3.1): hidden layers of an MLP "
-         "(default 2), extra stride-1 conv blocks of a DCGAN net (default 0).",
-         to="net:depth", kind="int", low=0),
-    Flag("width", 128, "{role} MLP hidden width (mlp, autoencoder).",
-         to="net:width", low=1),
-    Flag("filters", 64, "{role} DCGAN base filter count (dcgan, autoencoder).",
-         to="net:filters", low=1),
-    Flag("dense_units", None, "{role} DCGAN hidden dense layer (InfoGAN-style "
-         "nets use 1024).", to="net:dense_units", kind="int", low=1),
-    Flag("activation", "auto", "{role} hidden activation (TRICKS 2.2); auto: the "
-         "builder's default (relu in G, leaky_relu in D).", to="net:activation",
+    Flag("architecture", "auto", "{role} architecture; auto: mlp for 2D mixtures, dcgan for "
+         "images (TRICKS 1.7, 3.4).", roles=("g",), choices=("auto", "mlp", "dcgan", "autoencoder")),
+    Flag("architecture", "auto", "{role} architecture; auto: mlp for 2D mixtures, dcgan for "
+         "images (TRICKS 1.7).", roles=("d",), choices=("auto", "mlp", "dcgan")),
+    Flag("depth", None, "{role} depth (TRICKS 3.1): hidden layers of an MLP (default 2), extra "
+         "stride-1 conv blocks of a DCGAN net (default 0).", to="net", kind="int", low=0),
+    Flag("width", 128, "{role} MLP hidden width (mlp, autoencoder).", to="net", low=1),
+    Flag("filters", 64, "{role} DCGAN base filter count (dcgan, autoencoder).", to="net", low=1),
+    Flag("dense_units", None, "{role} DCGAN hidden dense layer (InfoGAN-style nets use 1024).",
+         to="net", kind="int", low=1),
+    Flag("activation", "auto", "{role} hidden activation (TRICKS 2.2); auto: the builder's "
+         "default (relu in G, leaky_relu in D).", to="net",
          choices=("auto", "relu", "leaky_relu", "tanh"), convert=_auto_is_none),
-    Flag("dropout", 0.0, "{role} dropout rate (TRICKS 2.1).", to="net:dropout",
-         low=0.0, high=0.99),
-    Flag("batch_norm", "auto", "{role} batch norm; auto: on for DCGAN, off for MLP.",
-         to="net:batch_norm", choices=TRISTATE, convert=_tristate),
+    Flag("dropout", 0.0, "{role} dropout rate (TRICKS 2.1).", to="net", low=0.0, high=0.99),
+    Flag("batch_norm", "auto", "{role} batch norm; auto: on for DCGAN, off for MLP.", to="net",
+         choices=TRISTATE, convert=_tristate),
     Flag("init", "glorot_normal", "{role} kernel initializer name (TRICKS 1.6).",
          to="net:kernel_initializer"),
-    Flag("output_activation", "auto", "Generator output activation (TRICKS 1.1); "
-         "auto: none for 2D mixtures, tanh for images. Images are scaled to its "
-         "range.", roles=("g",), choices=("auto", "none", "tanh", "sigmoid")),
+    Flag("output_activation", "auto", "Generator output activation (TRICKS 1.1); auto: none "
+         "for 2D mixtures, tanh for images. Images are scaled to its range.", roles=("g",),
+         choices=("auto", "none", "tanh", "sigmoid")),
 ]
 
-# The optimizer defaults are the library's: GAN.compile() uses Adam(2e-4,
-# beta_1=0.5) for both networks (TRICKS 1.5). Arguments go to the
-# optimizers that take them (betas to Adam, momentum to SGD and RMSprop).
+# The library's defaults: GAN.compile() uses Adam(2e-4, beta_1=0.5) for both
+# networks (TRICKS 1.5). Betas go to Adam, momentum to SGD and RMSprop.
 _OPTIMIZER_ROWS = [
-    Flag("optimizer", "adam", "{role} optimizer (TRICKS 1.5; sgd for D is "
-         "TRICKS 3.2).", choices=("adam", "sgd", "rmsprop")),
-    Flag("learning_rate", 2e-4, "{role} learning rate.", to="opt:learning_rate",
-         low=0.0),
-    Flag("beta_1", 0.5, "{role} Adam beta_1.", to="opt:beta_1", low=0.0, high=1.0),
-    Flag("beta_2", 0.999, "{role} Adam beta_2.", to="opt:beta_2", low=0.0, high=1.0),
-    Flag("momentum", 0.0, "{role} SGD/RMSprop momentum.", to="opt:momentum",
-         low=0.0, high=1.0),
+    Flag("optimizer", "adam", "{role} optimizer (TRICKS 1.5; sgd for D is TRICKS 3.2).",
+         choices=("adam", "sgd", "rmsprop")),
+    Flag("learning_rate", 2e-4, "{role} learning rate.", to="opt", low=0.0),
+    Flag("beta_1", 0.5, "{role} Adam beta_1.", to="opt", low=0.0, high=1.0),
+    Flag("beta_2", 0.999, "{role} Adam beta_2.", to="opt", low=0.0, high=1.0),
+    Flag("momentum", 0.0, "{role} SGD/RMSprop momentum.", to="opt", low=0.0, high=1.0),
 ]
 
 RUN_FLAGS = [
     # --- Model and per-step tricks (TRICKS 1.2-1.4, 2.3, 2.4, 3.3, 4.3, 4.5).
-    Flag("model", "gan", "Model variant (TRICKS 3.4, 4.1, 4.2, 4.4, 4.8).",
-         choices=tuple(MODELS)),
+    Flag("model", "gan", "Model variant (TRICKS 3.4, 4.1, 4.2, 4.4, 4.8).", choices=tuple(MODELS)),
     Flag("latent_dim", 64, "Latent vector size.", low=1),
-    Flag("loss", "non_saturating", "Generator loss (TRICKS 1.3): non_saturating "
-         "or minimax.", to="model:loss"),
-    Flag("latent_distribution", "normal", "Latent prior (TRICKS 1.4).",
-         to="model:latent_distribution", choices=("normal", "uniform")),
-    Flag("d_steps", 1, "D updates per training step (TRICKS 2.3).",
-         to="model:d_steps", low=1),
-    Flag("g_steps", 1, "G updates per training step (TRICKS 2.4).",
-         to="model:g_steps", low=1),
-    Flag("separate_batches", False, "D updates on real-only then fake-only "
-         "batches (TRICKS 3.3).", to="model:separate_batches"),
-    Flag("real_label", 1.0, "D target for real data (TRICKS 4.3).",
-         to="model:real_label", low=0.0, high=1.0),
-    Flag("fake_label", 0.0, "D target for fake data (TRICKS 4.3).",
-         to="model:fake_label", low=0.0, high=1.0),
-    Flag("label_noise", 0.0, "Uniform noise width on D targets (TRICKS 4.3).",
-         to="model:label_noise", low=0.0, high=1.0),
-    Flag("label_flip", 0.0, "Probability of flipping a D target (TRICKS 4.3).",
-         to="model:label_flip", low=0.0, high=1.0),
-    Flag("instance_noise", 0.0, "Initial std of the noise on D's inputs "
-         "(TRICKS 4.5).", to="model:instance_noise", low=0.0),
-    Flag("instance_noise_schedule", "none", "Anneals instance_noise to "
-         "--instance_noise_end over --instance_noise_epochs (TRICKS 4.5).",
-         choices=("none", "linear", "exponential")),
+    Flag("loss", "non_saturating", "Generator loss (TRICKS 1.3): non_saturating or minimax.",
+         to="model"),
+    Flag("latent_distribution", "normal", "Latent prior (TRICKS 1.4).", to="model",
+         choices=("normal", "uniform")),
+    Flag("d_steps", 1, "D updates per training step (TRICKS 2.3).", to="model", low=1),
+    Flag("g_steps", 1, "G updates per training step (TRICKS 2.4).", to="model", low=1),
+    Flag("separate_batches", False, "D updates on real-only then fake-only batches (TRICKS 3.3).",
+         to="model"),
+    Flag("real_label", 1.0, "D target for real data (TRICKS 4.3).", to="model", low=0.0, high=1.0),
+    Flag("fake_label", 0.0, "D target for fake data (TRICKS 4.3).", to="model", low=0.0, high=1.0),
+    Flag("label_noise", 0.0, "Uniform noise width on D targets (TRICKS 4.3).", to="model",
+         low=0.0, high=1.0),
+    Flag("label_flip", 0.0, "Probability of flipping a D target (TRICKS 4.3).", to="model",
+         low=0.0, high=1.0),
+    Flag("instance_noise", 0.0, "Initial std of the noise on D's inputs (TRICKS 4.5).",
+         to="model", low=0.0),
+    Flag("instance_noise_schedule", "none", "Anneals instance_noise to --instance_noise_end "
+         "over --instance_noise_epochs (TRICKS 4.5).", choices=("none", "linear", "exponential")),
     Flag("instance_noise_end", 0.0, "Final instance-noise std.", low=0.0),
-    Flag("instance_noise_epochs", None, "Length of the instance-noise schedule "
-         "in epochs (default: --epochs).", kind="int", low=1),
+    Flag("instance_noise_epochs", None, "Length of the instance-noise schedule in epochs "
+         "(default: --epochs).", kind="int", low=1),
     # --- Variant-specific arguments (ignored by variants that lack them).
-    Flag("num_classes", None, "Classes of conditional/ACGAN models (default: "
-         "the dataset's).", kind="int", low=2),
-    Flag("clip_value", 0.01, "WGAN weight clipping.", to="variant:clip_value",
+    Flag("num_classes", None, "Classes of conditional/ACGAN models (default: the dataset's).",
+         kind="int", low=2),
+    Flag("clip_value", 0.01, "WGAN weight clipping.", to="variant", low=0.0),
+    Flag("n_critic", 5, "WGAN/WGAN-GP critic updates per step.", to="variant", low=1),
+    Flag("gp_weight", 10.0, "WGAN-GP penalty weight.", to="variant", low=0.0),
+    Flag("categorical_dims", ["10"], "InfoGAN categorical code sizes, e.g. 10 or 10,4 (empty: "
+         "none).", to="variant", convert=_ints, check=_check_categorical),
+    Flag("continuous_dims", 2, "InfoGAN continuous codes.", to="variant", low=0),
+    Flag("info_weight", 1.0, "InfoGAN mutual-information weight.", to="variant", low=0.0),
+    Flag("class_loss_weight", 1.0, "ACGAN auxiliary classification weight.", to="variant",
          low=0.0),
-    Flag("n_critic", 5, "WGAN/WGAN-GP critic updates per step.",
-         to="variant:n_critic", low=1),
-    Flag("gp_weight", 10.0, "WGAN-GP penalty weight.", to="variant:gp_weight",
+    Flag("kl_weight", 1.0, "VAE-GAN KL weight.", to="variant", low=0.0),
+    Flag("reconstruction_weight", 1.0, "VAE-GAN reconstruction weight.", to="variant", low=0.0),
+    Flag("adversarial_weight", 1.0, "VAE-GAN weight of G's adversarial term.", to="variant",
          low=0.0),
-    Flag("categorical_dims", ["10"], "InfoGAN categorical code sizes, e.g. 10 "
-         "or 10,4 (empty: none).", to="variant:categorical_dims",
-         convert=_ints, check=_check_categorical),
-    Flag("continuous_dims", 2, "InfoGAN continuous codes.",
-         to="variant:continuous_dims", low=0),
-    Flag("info_weight", 1.0, "InfoGAN mutual-information weight.",
-         to="variant:info_weight", low=0.0),
-    Flag("class_loss_weight", 1.0, "ACGAN auxiliary classification weight.",
-         to="variant:class_loss_weight", low=0.0),
-    Flag("kl_weight", 1.0, "VAE-GAN KL weight.", to="variant:kl_weight", low=0.0),
-    Flag("reconstruction_weight", 1.0, "VAE-GAN reconstruction weight.",
-         to="variant:reconstruction_weight", low=0.0),
-    Flag("adversarial_weight", 1.0, "VAE-GAN weight of G's adversarial term.",
-         to="variant:adversarial_weight", low=0.0),
     # --- Networks and optimizers, one flag per role (g_*, d_*).
     *[dataclasses.replace(row, roles=row.roles or ("g", "d")) for row in _NETWORK_ROWS],
     *[dataclasses.replace(row, roles=("d", "g")) for row in _OPTIMIZER_ROWS],
     # --- Data.
     Flag("dataset", "ring", "Training data.", choices=DATASETS),
-    Flag("data_dir", None, "Folder searched for local dataset files (e.g. "
-         "mnist.npz).", kind="str"),
-    Flag("image_size", None, "Side of image data (default 28 or 64).",
+    Flag("data_dir", None, "Folder searched for local dataset files (e.g. mnist.npz).",
+         kind="str"),
+    Flag("image_size", None, "Side of image data (default 28 or 64).", kind="int", low=1),
+    Flag("num_examples", None, "Training examples (a prefix of an image split; mixture points).",
          kind="int", low=1),
-    Flag("num_examples", None, "Training examples (a prefix of an image "
-         "split; mixture points).", kind="int", low=1),
     Flag("batch_size", 64, "Batch size.", low=1),
     # --- Budget.
     Flag("epochs", 1, "Training epochs.", low=1),
-    Flag("steps_per_epoch", 0, "Steps per epoch; 0 means one pass over the data.",
-         low=0),
+    Flag("steps_per_epoch", 0, "Steps per epoch; 0 means one pass over the data.", low=0),
     Flag("seed", 0, "Seed of the run (set by --seeds).", low=0),
     # --- Evaluation.
-    Flag("metrics", ["auto"], f"Metrics, from {', '.join(METRICS)} (TRICKS "
-         "4.6); auto: modes for the mixtures and Stacked MNIST, "
-         "fid,kid,is,classes for MNIST-like data, fid,kid for CelebA.",
-         check=_check_metrics),
+    Flag("metrics", ["auto"], f"Metrics, from {', '.join(METRICS)} (TRICKS 4.6); auto: modes "
+         "for the mixtures and Stacked MNIST, fid,kid,is,classes for MNIST-like data, fid,kid "
+         "for CelebA.", check=_check_metrics),
     Flag("eval_num_samples", 2500, "Generated samples per evaluation.", low=2),
-    Flag("eval_every_n_epochs", 1, "Evaluate every N epochs (and after the last).",
-         low=1),
-    Flag("extractor", "auto", "Feature extractor of image metrics; auto: mnist "
-         "for MNIST-like data, inception_v3 for CelebA."),
-    Flag("early_stopping_metric", None, "Stop early when this logged metric "
-         "stops improving (TRICKS 4.7).", kind="str"),
-    Flag("early_stopping_mode", "auto", "Whether the early-stopping metric "
-         "should go down or up.", choices=("auto", "min", "max")),
+    Flag("eval_every_n_epochs", 1, "Evaluate every N epochs (and after the last).", low=1),
+    Flag("extractor", "auto", "Feature extractor of image metrics; auto: mnist for MNIST-like "
+         "data, inception_v3 for CelebA."),
+    Flag("early_stopping_metric", None, "Stop early when this logged metric stops improving "
+         "(TRICKS 4.7).", kind="str"),
+    Flag("early_stopping_mode", "auto", "Whether the early-stopping metric should go down or up.",
+         choices=("auto", "min", "max")),
     Flag("early_stopping_patience", 3, "Epochs without improvement.", low=0),
-    Flag("grid_samples", None, "Samples in the sample picture (default 64 "
-         "images or 2500 points).", kind="int", low=1),
-    Flag("grid_every_n_epochs", 0, "Also save a sample picture every N epochs "
-         "(0: only the final one).", low=0),
+    Flag("grid_samples", None, "Samples in the sample picture (default 64 images or 2500 "
+         "points).", kind="int", low=1),
+    Flag("grid_every_n_epochs", 0, "Also save a sample picture every N epochs (0: only the "
+         "final one).", low=0),
     Flag("export", False, "Export the generator as a SavedModel."),
     # --- Scale.
     Flag("strategy", "default", "tf.distribute strategy.",
          choices=("default", "mirrored", "multi_worker", "tpu")),
     Flag("tpu", None, "TPU address for --strategy=tpu.", kind="str"),
-    Flag("mixed_precision", "float32", "Keras dtype policy set before the "
-         "networks are built.", choices=("float32", "mixed_bfloat16", "mixed_float16")),
+    Flag("mixed_precision", "float32", "Keras dtype policy set before the networks are built.",
+         choices=("float32", "mixed_bfloat16", "mixed_float16")),
 ]
 
 VARIATION_HELP = """\
@@ -305,36 +280,29 @@ runs the base flags unchanged. A value may itself contain commas
 
 # Study flags never reach a run; a variation cannot set them.
 STUDY_FLAGS = [
-    Flag("study", None, "Study name (default: the flagfile's base name); "
-         "results go to --output_dir/<study>_<dataset>.", kind="str",
-         check=_check_study),
+    Flag("study", None, "Study name (default: the flagfile's base name); results go to "
+         "--output_dir/<study>_<dataset>.", kind="str", check=_check_study),
     Flag("variation", [], VARIATION_HELP, kind="multi"),
-    Flag("only_variations", [], "Run only these variations (names), e.g. to "
-         "rerun two of them."),
-    Flag("skip_variations", [], "Leave these variations out (e.g. "
-         "label-conditioned models on CelebA, which has no labels)."),
-    Flag("baseline", None, "Variation the report compares against (default: "
-         "the first).", kind="str"),
-    Flag("seeds", ["0"], "Seeds of every variation (integers >= 0).",
-         check=_check_seeds),
-    Flag("datasets", [], "Run the whole study once per dataset listed here; "
-         "empty: once on --dataset. Study folders are <study>_<dataset>.",
-         check=_check_datasets),
-    Flag("output_dir", "results", "Root folder of all studies (git-ignored by "
-         "default)."),
-    Flag("parallel", 2, "Runs trained at the same time (each its own process).",
-         low=1),
-    Flag("threads", 0, "TensorFlow intra-op threads per run process; 0 keeps "
-         "TensorFlow's default.", low=0),
+    Flag("only_variations", [], "Run only these variations (names), e.g. to rerun two of them."),
+    Flag("skip_variations", [], "Leave these variations out (e.g. label-conditioned models on "
+         "CelebA, which has no labels)."),
+    Flag("baseline", None, "Variation the report compares against (default: the first).",
+         kind="str"),
+    Flag("seeds", ["0"], "Seeds of every variation (integers >= 0).", check=_check_seeds),
+    Flag("datasets", [], "Run the whole study once per dataset listed here; empty: once on "
+         "--dataset. Study folders are <study>_<dataset>.", check=_check_datasets),
+    Flag("output_dir", "results", "Root folder of all studies (git-ignored by default)."),
+    Flag("parallel", 2, "Runs trained at the same time (each its own process).", low=1),
+    Flag("threads", 0, "TensorFlow intra-op threads per run process; 0 keeps TensorFlow's "
+         "default.", low=0),
     Flag("num_shards", 1, "Split the run list over this many machines.", low=1),
     Flag("shard_index", 0, "Which shard this machine runs (0-based).", low=0),
-    Flag("published", None, "Published table printed beside ours (keys in "
-         "harness/report.py); default: the study's own entry, if any.", kind="str"),
+    Flag("published", None, "Published table printed beside ours (keys in harness/report.py); "
+         "default: the study's own entry, if any.", kind="str"),
     Flag("report", True, "Write the report when the runs are done."),
-    Flag("dry_run", False, "Print the planned runs, their state and the "
-         "estimated time, and exit."),
-    Flag("run_timeout", 0, "Seconds after which a run process is killed (0: no "
-         "limit).", low=0),
+    Flag("dry_run", False, "Print the planned runs, their state and the estimated time, and "
+         "exit."),
+    Flag("run_timeout", 0, "Seconds after which a run process is killed (0: no limit).", low=0),
 ]
 
 
@@ -443,7 +411,7 @@ def targets(prefix, role=None):
     for name, (flag_role, row) in ROWS.items():
         kind, _, argument = row.to.partition(":")
         if kind == prefix and (role is None or flag_role == role):
-            out[name] = argument
+            out[name] = argument or row.name
     return out
 
 

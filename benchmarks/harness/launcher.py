@@ -80,14 +80,9 @@ def quiet_native_stderr():
 
 @dataclasses.dataclass
 class RunResult:
-    """Outcome of one planned run.
-
-    Attributes:
-        spec: The `plan.RunSpec`.
-        outcome: "skipped" (already finished), "finished", or "failed".
-        seconds: Wall time of this attempt (0 when skipped).
-        returncode: Exit code of the run process (`None` when skipped).
-    """
+    """Outcome of one planned run: "skipped" (finished already, or by another
+    process), "finished" or "failed", with this attempt's wall time and exit
+    code."""
 
     spec: object
     outcome: str
@@ -141,26 +136,15 @@ class Launcher:
                  python=sys.executable, echo=True):
         if parallel < 1:
             raise ValueError(f"--parallel must be >= 1; got {parallel}.")
-        self.runs = list(runs)
-        self.output_dir = output_dir
-        self.parallel = parallel
-        self.threads = threads
-        self.run_timeout = run_timeout
-        self.python = python
-        self.echo = echo
+        self.runs, self.output_dir, self.parallel = list(runs), output_dir, parallel
+        self.threads, self.run_timeout, self.python, self.echo = threads, run_timeout, python, echo
         self._print_lock = threading.Lock()
 
     def command(self, spec, lock_fd=None):
         """The command line that trains `spec`."""
         path = spec.run_dir(self.output_dir)
-        command = [
-            self.python,
-            RUN_ONE,
-            f"--flagfile={os.path.join(path, run_dir_lib.FLAGS_FILE)}",
-            f"--run_dir={path}",
-            f"--threads={self.threads}",
-            "--verbose=2",
-        ]
+        command = [self.python, RUN_ONE, f"--flagfile={os.path.join(path, run_dir_lib.FLAGS_FILE)}",
+                   f"--run_dir={path}", f"--threads={self.threads}", "--verbose=2"]
         return command + ([f"--lock_fd={lock_fd}"] if lock_fd is not None else [])
 
     def _print(self, text):
@@ -180,14 +164,9 @@ class Launcher:
         spec = self.runs[index]
         prefix = f"[{index + 1}/{len(self.runs)} {spec.variation}/seed_{spec.seed}]"
         self._print(f"{prefix} start ({spec.study})")
-        process = subprocess.Popen(
-            self.command(spec, lock.fd),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=quiet_environment(),
-            pass_fds=(lock.fd,),
-        )
+        process = subprocess.Popen(self.command(spec, lock.fd), stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True,
+                                   env=quiet_environment(), pass_fds=(lock.fd,))
         log_path = os.path.join(spec.run_dir(self.output_dir), run_dir_lib.LOG_FILE)
         pump = threading.Thread(target=self._pump, args=(process, prefix, log_path), daemon=True)
         pump.start()
@@ -287,12 +266,9 @@ class Launcher:
                 results[index] = RunResult(spec, outcome, elapsed, code)
                 if code == 0:
                     durations.append(elapsed)
-                eta = estimate_remaining(
-                    durations,
-                    len(pending),
-                    [time.time() - s for _, s, _, _ in running.values()],
-                    self.parallel,
-                )
+                eta = estimate_remaining(durations, len(pending),
+                                         [time.time() - s for _, s, _, _ in running.values()],
+                                         self.parallel)
                 done = sum(r is not None for r in results)
                 self._print(
                     f"[{done}/{total} done] {self._describe_end(spec, code, elapsed)}; "

@@ -21,15 +21,8 @@ VariationError = harness_flags.VariationError
 
 @dataclasses.dataclass(frozen=True)
 class RunSpec:
-    """One (variation, seed) run of a study.
-
-    Attributes:
-        study: Study folder name (`<study>_<dataset>`).
-        variation: Variation name.
-        seed: The run's seed.
-        flags_text: The run's complete flags, one `--flag=value` per line.
-        values: Dict of the run's parsed flag values.
-    """
+    """One (variation, seed) run of study folder `study` (`<study>_<dataset>`):
+    its complete flags, one `--flag=value` per line, and their parsed values."""
 
     study: str
     variation: str
@@ -128,15 +121,8 @@ def plan_study(study, base, variations, seeds, datasets):
                         "them differ."
                     )
                 by_text[text] = variation.name
-                runs.append(
-                    RunSpec(
-                        study=study_folder(study, dataset),
-                        variation=variation.name,
-                        seed=int(seed),
-                        flags_text=text,
-                        values=fv.flag_values_dict(),
-                    )
-                )
+                runs.append(RunSpec(study_folder(study, dataset), variation.name, int(seed),
+                                    text, fv.flag_values_dict()))
     return runs
 
 

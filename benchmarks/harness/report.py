@@ -32,33 +32,27 @@ WALL = "wall_time_s"
 # `high_quality` as a fraction (the papers print percent); `fid` as
 # published (Inception FIDs, which rank models but are not comparable to
 # classifier FIDs).
-_VEEGAN, _GDPP = "VEEGAN, Table 1", "GDPP, Table 1"
-_LUCIC = "Lucic et al. 2018"
+_VEEGAN, _GDPP, _LUCIC = "VEEGAN, Table 1", "GDPP, Table 1", "Lucic et al. 2018"
+
+
+def _modes_rows(rows, second="high_quality"):
+    return [(model, {"modes": m, second: v}, source) for model, m, v, source in rows]
+
+
 PUBLISHED = {
     "veegan": {
-        "ring": [
-            ("GAN", {"modes": 1.0, "high_quality": 0.993}, _VEEGAN),
-            ("Unrolled GAN", {"modes": 7.6, "high_quality": 0.356}, _VEEGAN),
-            ("VEEGAN", {"modes": 8.0, "high_quality": 0.529}, _VEEGAN),
-            ("WGAN-GP", {"modes": 6.8, "high_quality": 0.596}, _GDPP),
-            ("GDPP", {"modes": 8.0, "high_quality": 0.717}, _GDPP),
-        ],
-        "grid": [
-            ("GAN", {"modes": 3.3, "high_quality": 0.005}, _VEEGAN),
-            ("Unrolled GAN", {"modes": 23.6, "high_quality": 0.16}, _VEEGAN),
-            ("VEEGAN", {"modes": 24.6, "high_quality": 0.40}, _VEEGAN),
-            ("WGAN-GP", {"modes": 24.2, "high_quality": 0.287}, _GDPP),
-            ("GDPP", {"modes": 24.8, "high_quality": 0.685}, _GDPP),
-        ],
+        "ring": _modes_rows([("GAN", 1.0, 0.993, _VEEGAN), ("Unrolled GAN", 7.6, 0.356, _VEEGAN),
+                             ("VEEGAN", 8.0, 0.529, _VEEGAN), ("WGAN-GP", 6.8, 0.596, _GDPP),
+                             ("GDPP", 8.0, 0.717, _GDPP)]),
+        "grid": _modes_rows([("GAN", 3.3, 0.005, _VEEGAN), ("Unrolled GAN", 23.6, 0.16, _VEEGAN),
+                             ("VEEGAN", 24.6, 0.40, _VEEGAN), ("WGAN-GP", 24.2, 0.287, _GDPP),
+                             ("GDPP", 24.8, 0.685, _GDPP)]),
     },
     "stacked_mnist": {
-        "stacked_mnist": [
-            ("DCGAN", {"modes": 99.0, "mode_kl": 3.4}, "VEEGAN, Table 2"),
-            ("Unrolled GAN", {"modes": 48.7, "mode_kl": 4.32}, "VEEGAN, Table 2"),
-            ("VEEGAN", {"modes": 150.0, "mode_kl": 2.95}, "VEEGAN, Table 2"),
-            ("PacDCGAN2", {"modes": 1000.0, "mode_kl": 0.06}, "PacGAN, Table 2"),
-            ("WGAN-GP", {"modes": 995.0, "mode_kl": 0.148}, "GDPP, Table 3"),
-        ],
+        "stacked_mnist": _modes_rows(
+            [("DCGAN", 99.0, 3.4, "VEEGAN, Table 2"), ("Unrolled GAN", 48.7, 4.32, "VEEGAN, Table 2"),
+             ("VEEGAN", 150.0, 2.95, "VEEGAN, Table 2"), ("PacDCGAN2", 1000.0, 0.06, "PacGAN, Table 2"),
+             ("WGAN-GP", 995.0, 0.148, "GDPP, Table 3")], second="mode_kl"),
     },
     # Best Inception FIDs of Lucic et al. 2018: compare rank order only.
     "lucic": {
@@ -66,11 +60,9 @@ PUBLISHED = {
         for dataset, rows in {
             "mnist": [("NS GAN", 6.8), ("MM GAN", 9.8), ("LSGAN", 7.8), ("WGAN", 6.7),
                       ("WGAN-GP", 20.3), ("DRAGAN", 7.6), ("BEGAN", 13.1)],
-            "fashion_mnist": [("NS GAN", 26.5), ("MM GAN", 29.6), ("LSGAN", 30.7),
-                              ("WGAN", 21.5), ("WGAN-GP", 24.5), ("DRAGAN", 27.7),
-                              ("BEGAN", 22.9)],
-            "celeb_a": [("NS GAN", 55.0), ("WGAN", 41.3), ("WGAN-GP", 30.3),
-                        ("BEGAN", 38.9)],
+            "fashion_mnist": [("NS GAN", 26.5), ("MM GAN", 29.6), ("LSGAN", 30.7), ("WGAN", 21.5),
+                              ("WGAN-GP", 24.5), ("DRAGAN", 27.7), ("BEGAN", 22.9)],
+            "celeb_a": [("NS GAN", 55.0), ("WGAN", 41.3), ("WGAN-GP", 30.3), ("BEGAN", 38.9)],
         }.items()
     },
 }
@@ -98,18 +90,10 @@ def published_rows(key, dataset):
 
 @dataclasses.dataclass
 class Study:
-    """The finished runs of one study.
-
-    Attributes:
-        name: Study name.
-        directory: Study folder.
-        variations: Variation names in report order.
-        baseline: The variation others are compared against.
-        runs: Dict variation -> dict seed -> summary dict.
-        metrics: Metric names present in the summaries, in display order.
-        published_key: Key of `PUBLISHED`, or `None`.
-        dataset: Dataset of the runs.
-    """
+    """The finished runs of one study: `runs` maps variation -> seed ->
+    summary dict; `variations` are in report order; `metrics` are those
+    present in the summaries, in display order; `published_key` is a key of
+    `PUBLISHED` or `None`."""
 
     name: str
     directory: str
@@ -309,21 +293,15 @@ def csv_report(study):
     """One row per (variation, metric): statistics and the baseline test."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        ["study", "variation", "metric", "n", "mean", "std", "ci95_low", "ci95_high",
-         "baseline", "diff_vs_baseline", "paired_n", "p_value"]
-    )
+    writer.writerow(["study", "variation", "metric", "n", "mean", "std", "ci95_low", "ci95_high",
+                     "baseline", "diff_vs_baseline", "paired_n", "p_value"])
     for variation in study.variations:
         for metric in study.metrics + [WALL]:
             d = study.describe(variation, metric)
             c = None if variation == study.baseline else study.compare(variation, metric)
-            writer.writerow(
-                [study.name, variation, metric, d.n, d.mean, d.std, d.ci_low, d.ci_high,
-                 study.baseline,
-                 "" if c is None else c.difference,
-                 "" if c is None else c.n,
-                 "" if c is None or c.p_value is None else c.p_value]
-            )
+            test = ["", "", ""] if c is None else [c.difference, c.n, "" if c.p_value is None else c.p_value]
+            writer.writerow([study.name, variation, metric, d.n, d.mean, d.std, d.ci_low,
+                             d.ci_high, study.baseline] + test)
     return buffer.getvalue()
 
 

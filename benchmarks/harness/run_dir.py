@@ -79,22 +79,20 @@ def write_jsonl(path, records):
     write_text(path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
 
 
+def read_text(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def read_json(path):
+    return json.loads(read_text(path))
+
+
 def read_jsonl(path):
     """Reads a JSONL file; a missing file gives `[]`."""
     if not os.path.exists(path):
         return []
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def read_json(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
-def read_text(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+    return [json.loads(line) for line in read_text(path).splitlines() if line.strip()]
 
 
 # --- Checkpoints.
@@ -157,11 +155,10 @@ def set_aside_damaged(run_dir, checkpoint):
     """
     folder = os.path.join(run_dir, DAMAGED_DIR)
     os.makedirs(folder, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = os.path.join(folder, f"{stamp}-{os.path.basename(checkpoint)}")
-    for path, new in ((checkpoint, target), (state_path(checkpoint), None)):
+    target = os.path.join(folder, f"{time.strftime('%Y%m%d-%H%M%S')}-{os.path.basename(checkpoint)}")
+    for path, new in ((checkpoint, target), (state_path(checkpoint), state_path(target))):
         if os.path.exists(path):
-            os.replace(path, new or state_path(target))
+            os.replace(path, new)
     return target
 
 
@@ -196,9 +193,7 @@ def prune_checkpoints(run_dir, keep=KEEP_CHECKPOINTS):
     for _, path in checkpoints(run_dir)[:keep]:
         kept |= {os.path.abspath(path), os.path.abspath(state_path(path))}
     folder = os.path.join(run_dir, CHECKPOINT_DIR)
-    for path in glob.glob(os.path.join(folder, "*")) + glob.glob(
-        os.path.join(folder, ".*")
-    ):
+    for path in glob.glob(os.path.join(folder, "*")) + glob.glob(os.path.join(folder, ".*")):
         if os.path.abspath(path) not in kept and os.path.isfile(path):
             os.remove(path)
 
