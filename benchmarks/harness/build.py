@@ -517,13 +517,15 @@ def forward_flops(model):
     return total
 
 
-# The cost model's constants, measured on this project's 2-core CPU: TF
-# start-up and model building per run process; the fixed cost of one
-# optimizer update (a Tier A MLP step at batch 512 takes about 5 ms, nearly
-# all overhead); sustained float32 FLOP/s (about 190 GFLOP/s for the DCGAN
-# step of benchmarks/throughput.py, less for small convolutions); and the
-# per-sample FLOPs of the MNIST classifier of the image metrics.
-STARTUP_S, UPDATE_S, FLOP_PER_S, EXTRACTOR_FLOPS = 10.0, 0.0025, 1.2e11, 2.5e7
+# The cost model's constants, fitted to run times measured on this
+# project's 2-core CPU (quickstart, level1, mixed_precision, lucic_lite and
+# stacked_mnist flagfiles): TF start-up, model building and tracing per run
+# process; the fixed cost of one optimizer update (a Tier A MLP step at
+# batch 512 takes about 5 ms, nearly all overhead); sustained FLOP/s of the
+# small DCGAN steps (0.33 s for an 11 GFLOP step; the large batch-256 step
+# of benchmarks/throughput.py reaches 190 GFLOP/s); and the per-sample
+# FLOPs of the MNIST classifier of the image metrics.
+STARTUP_S, UPDATE_S, FLOP_PER_S, EXTRACTOR_FLOPS = 11.0, 0.0025, 3e10, 1e7
 
 
 @dataclasses.dataclass(frozen=True)
