@@ -18,6 +18,6 @@ flags -> plan -> launcher -> trainer (build) -> run_dir -> report
 
 There is no import cycle (a test checks the graph, imports inside
 functions included). `keras_gans`, and with it TensorFlow, is imported only
-by `build` and `trainer` and when a file is written, so flag errors and
-`report.py` start fast.
+by `build` and `trainer` (`run_dir` loads `keras_gans/io_utils.py` on its
+own), so flag errors, `--dry_run` planning and `report.py` start fast.
 """

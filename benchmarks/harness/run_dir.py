@@ -22,11 +22,15 @@ anyway (a full disk, a copy cut short) is detected by its zip checksums.
 
 import errno
 import fcntl
+import functools
 import glob
+import importlib
+import importlib.util
 import json
 import os
 import re
 import shutil
+import sys
 import time
 import zipfile
 
@@ -49,12 +53,24 @@ _CHECKPOINT = re.compile(r"^epoch_(\d{4,})\.keras$")
 
 
 def atomic_write(path, write):
-    """`keras_gans.io_utils.atomic_write`, imported when first needed:
-    `keras_gans` imports TensorFlow, which planning and flag errors should
-    not wait for."""
-    from keras_gans.io_utils import atomic_write as write_atomically
+    """`keras_gans.io_utils.atomic_write` (see `_io_utils`)."""
+    _io_utils().atomic_write(path, write)
 
-    write_atomically(path, write)
+
+@functools.lru_cache(maxsize=None)
+def _io_utils():
+    """`keras_gans.io_utils`, loaded from its file unless `keras_gans` is
+    imported already: the package's `__init__` imports TensorFlow (seconds),
+    and `report.py`, `--dry_run` or a flag error should not wait for it;
+    `io_utils` itself needs only `os`."""
+    if "keras_gans.io_utils" in sys.modules or "keras_gans" in sys.modules:
+        return importlib.import_module("keras_gans.io_utils")
+    package = importlib.util.find_spec("keras_gans").submodule_search_locations[0]
+    spec = importlib.util.spec_from_file_location(
+        "_harness_io_utils", os.path.join(package, "io_utils.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def write_text(path, text):

@@ -240,3 +240,20 @@ def test_readme_tables_match_the_committed_results():
         f"README blocks {names} disagree with benchmarks/results; run "
         "python benchmarks/report.py --readme=README.md"
     )
+
+
+def test_reporting_and_writing_files_never_import_tensorflow(synthetic_study):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from benchmarks.harness import report; "
+        f"report.write_report({synthetic_study!r}, plots=False); "
+        "print(sorted(m for m in ('tensorflow', 'keras', 'keras_gans') if m in sys.modules))"
+    )
+    root = os.path.dirname(os.path.dirname(REPORT_PY))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=root, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    assert os.path.exists(os.path.join(synthetic_study, "report.md"))
