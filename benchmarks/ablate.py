@@ -134,7 +134,7 @@ def print_plan(runs, mine, costs, command):
         f"{FLAGS.num_shards}, {FLAGS.parallel} at a time:"
     )
     for run, (seconds, source) in zip(mine, per_run):
-        state = run_dir_lib.status(run.run_dir(FLAGS.output_dir), run.flags_text)
+        state = run.status(FLAGS.output_dir)
         cost = "" if state == run_dir_lib.FINISHED else (
             f" ~{plan_lib.format_duration(seconds)} ({source})"
         )

@@ -109,10 +109,10 @@ def prepare(spec, output_dir):
         `flags.txt` is written for a fresh or resumable run.
     """
     path = spec.run_dir(output_dir)
-    state = run_dir_lib.status(path, spec.flags_text)
+    state = spec.status(output_dir)
     if state == run_dir_lib.FINISHED:
         return state
-    moved = run_dir_lib.set_aside_stale(path, spec.flags_text)
+    moved = run_dir_lib.set_aside_stale(path, spec.flags_text, spec.default_lines)
     if moved:
         print(f"{spec.name}: flags changed; previous results moved to {moved}")
     run_dir_lib.write_text(os.path.join(path, run_dir_lib.FLAGS_FILE), spec.flags_text)
@@ -226,8 +226,7 @@ class Launcher:
         results = [None] * total
         pending = []
         for index, spec in enumerate(self.runs):
-            state = run_dir_lib.status(spec.run_dir(self.output_dir), spec.flags_text)
-            if state == run_dir_lib.FINISHED:
+            if spec.status(self.output_dir) == run_dir_lib.FINISHED:
                 results[index] = RunResult(spec, "skipped")
             else:
                 pending.append(index)

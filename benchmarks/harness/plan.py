@@ -22,13 +22,20 @@ VariationError = harness_flags.VariationError
 @dataclasses.dataclass(frozen=True)
 class RunSpec:
     """One (variation, seed) run of study folder `study` (`<study>_<dataset>`):
-    its complete flags, one `--flag=value` per line, and their parsed values."""
+    its complete flags, one `--flag=value` per line, their parsed values, and
+    the lines of flags at their default (`run_dir.same_flags`)."""
 
     study: str
     variation: str
     seed: int
     flags_text: str
     values: dict = dataclasses.field(compare=False, repr=False)
+    default_lines: frozenset = dataclasses.field(default=frozenset(), compare=False, repr=False)
+
+    def status(self, output_dir):
+        from benchmarks.harness import run_dir as run_dir_lib
+
+        return run_dir_lib.status(self.run_dir(output_dir), self.flags_text, self.default_lines)
 
     @property
     def name(self):
@@ -121,8 +128,12 @@ def plan_study(study, base, variations, seeds, datasets):
                         "them differ."
                     )
                 by_text[text] = variation.name
+                defaults = frozenset(
+                    fv[n].serialize() for n in harness_flags.run_flag_names()
+                    if fv[n].value == fv[n].default
+                )
                 runs.append(RunSpec(study_folder(study, dataset), variation.name, int(seed),
-                                    text, fv.flag_values_dict()))
+                                    text, fv.flag_values_dict(), defaults))
     return runs
 
 
@@ -204,8 +215,7 @@ def estimate(runs, costs, output_dir, parallel):
     per_run = []
     for run in runs:
         key = _without_seed(run.flags_text)
-        state = run_dir_lib.status(run.run_dir(output_dir), run.flags_text)
-        if state == run_dir_lib.FINISHED:
+        if run.status(output_dir) == run_dir_lib.FINISHED:
             per_run.append((0.0, "finished"))
         elif key in measured:
             per_run.append((sum(measured[key]) / len(measured[key]), "measured"))

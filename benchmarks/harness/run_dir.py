@@ -217,16 +217,30 @@ def prune_checkpoints(run_dir, keep=KEEP_CHECKPOINTS):
 # --- Status and stale folders.
 
 
-def status(run_dir, flags_text):
+def same_flags(run_dir, flags_text, default_lines=()):
+    """Whether the folder's `flags.txt` describes the experiment `flags_text` does.
+
+    An older `flags.txt` may lack the lines of flags added to the harness
+    since; it still matches when each missing line sets its flag to the
+    default (what the older code did), so adding a flag does not set every
+    finished run aside. A changed or removed line never matches.
+    """
+    flags_path = os.path.join(run_dir, FLAGS_FILE)
+    if not os.path.exists(flags_path):
+        return False
+    old, new = set(read_text(flags_path).splitlines()), set(flags_text.splitlines())
+    return old <= new and new - old <= set(default_lines)
+
+
+def status(run_dir, flags_text, default_lines=()):
     """Whether a run is finished, can resume, or must start from scratch.
 
     Returns:
         `FINISHED` (summary present, same flags), `RESUMABLE` (same flags, a
         checkpoint exists) or `FRESH` (anything else, including a folder
-        holding a different experiment).
+        holding a different experiment). `default_lines`: see `same_flags`.
     """
-    flags_path = os.path.join(run_dir, FLAGS_FILE)
-    if not os.path.exists(flags_path) or read_text(flags_path) != flags_text:
+    if not same_flags(run_dir, flags_text, default_lines):
         return FRESH
     if os.path.exists(os.path.join(run_dir, SUMMARY_FILE)):
         return FINISHED
@@ -235,7 +249,7 @@ def status(run_dir, flags_text):
     return FRESH
 
 
-def set_aside_stale(run_dir, flags_text):
+def set_aside_stale(run_dir, flags_text, default_lines=()):
     """Moves a folder that holds another experiment out of the way.
 
     A run folder whose `flags.txt` differs from `flags_text` belongs to an
@@ -245,10 +259,9 @@ def set_aside_stale(run_dir, flags_text):
     Returns:
         The new path of the old folder, or `None` if nothing was moved.
     """
-    flags_path = os.path.join(run_dir, FLAGS_FILE)
     if not os.path.isdir(run_dir) or not os.listdir(run_dir):
         return None
-    if os.path.exists(flags_path) and read_text(flags_path) == flags_text:
+    if same_flags(run_dir, flags_text, default_lines):
         return None
     target = f"{run_dir}.stale-{time.strftime('%Y%m%d-%H%M%S')}"
     shutil.move(run_dir, target)

@@ -384,3 +384,24 @@ def test_run_one_refuses_a_run_another_process_holds(tmp_path, tiny_ring_args, p
     assert process.returncode == launcher_lib.LOCKED_EXIT_CODE, output
     assert f"another process (pid {os.getpid()}) is training this run" in output
     assert not os.path.exists(os.path.join(folder, "checkpoints"))
+
+
+def test_an_older_flags_txt_without_a_new_flag_at_its_default_still_matches(
+    tmp_path, run_flag_names
+):
+    variations = variations_lib.parse_variations(["a:d_steps=2"], run_flag_names)
+    (spec,) = plan.plan_study("s", [], variations, [0], ["ring"])
+    folder = spec.run_dir(str(tmp_path))
+    lines = spec.flags_text.splitlines()
+    assert "--d_steps=2" in lines and "--g_steps=1" in spec.default_lines
+    # Written before --g_steps existed: the run trained with its default.
+    older = "".join(line + "\n" for line in lines if line != "--g_steps=1")
+    _touch(os.path.join(folder, "flags.txt"), older)
+    _touch(os.path.join(folder, "summary.json"), "{}")
+    assert spec.status(str(tmp_path)) == run_dir.FINISHED
+    assert run_dir.set_aside_stale(folder, spec.flags_text, spec.default_lines) is None
+    # A line that changed, or one the harness no longer has, never matches.
+    for text in (older.replace("--d_steps=2", "--d_steps=3"), older + "--removed_flag=1\n",
+                 "".join(line + "\n" for line in lines if line != "--d_steps=2")):
+        _touch(os.path.join(folder, "flags.txt"), text)
+        assert spec.status(str(tmp_path)) == run_dir.FRESH
