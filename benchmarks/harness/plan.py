@@ -204,18 +204,19 @@ def estimate(runs, costs, output_dir, parallel):
     """
     from benchmarks.harness import run_dir as run_dir_lib
 
+    finished = [run.status(output_dir) == run_dir_lib.FINISHED for run in runs]
     measured = {}
-    for run in runs:
-        path = os.path.join(run.run_dir(output_dir), run_dir_lib.SUMMARY_FILE)
-        if os.path.exists(path):
-            summary = run_dir_lib.read_json(path)
+    for run, done in zip(runs, finished):
+        if done:
+            summary = run_dir_lib.read_json(
+                os.path.join(run.run_dir(output_dir), run_dir_lib.SUMMARY_FILE))
             seconds = summary.get("process_time_s") or summary.get("wall_time_s")
             if seconds:
                 measured.setdefault(_without_seed(run.flags_text), []).append(seconds)
     per_run = []
-    for run in runs:
+    for run, done in zip(runs, finished):
         key = _without_seed(run.flags_text)
-        if run.status(output_dir) == run_dir_lib.FINISHED:
+        if done:
             per_run.append((0.0, "finished"))
         elif key in measured:
             per_run.append((sum(measured[key]) / len(measured[key]), "measured"))
