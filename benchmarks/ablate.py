@@ -12,14 +12,17 @@ variations over the base:
 
 Any flag given after the flagfile overrides it (e.g. `--dataset=fashion_mnist`,
 `--seeds=0`, `--epochs=1`). A value may contain commas (`metrics=fid,kid`):
-a comma starts a new pair only when `flag=` follows it. Unknown flags and
-malformed variations fail before any run starts. Results go to
+a comma starts a new pair only when `flag=` follows it. Unknown flags, bad
+values and malformed variations fail before any run starts, and every
+distinct configuration is built once (networks, model, optimizers) so that
+whatever the library refuses is refused then too. `--dry_run` prints the
+plan and its estimated time. Results go to
 `--output_dir/<study>_<dataset>/<variation>/seed_<k>/`; re-running the same
 command skips finished runs and resumes interrupted ones from their last
-end-of-epoch checkpoint. The report (`report.md`, `results.csv`, figures) is
-written into the study folder and its table printed at the end.
-`--num_shards/--shard_index` split the runs over machines that share the
-output folder.
+intact end-of-epoch checkpoint. Each run folder is locked while a process
+trains it, so two `ablate.py` on one folder (or shards sharing it) share the
+work. The report (`report.md`, `results.csv`, figures) is written into the
+study folder and its table printed at the end.
 """
 
 import os
@@ -31,36 +34,27 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from absl import app  # noqa: E402
 from absl import flags  # noqa: E402
 
-from benchmarks.harness import launcher as launcher_lib  # noqa: E402
+from benchmarks.harness import flags as harness_flags  # noqa: E402
 from benchmarks.harness import plan as plan_lib  # noqa: E402
-from benchmarks.harness import reporting  # noqa: E402
-from benchmarks.harness import run_dir as run_dir_lib  # noqa: E402
-from benchmarks.harness import run_flags  # noqa: E402
-from benchmarks.harness import study_flags  # noqa: E402
-from benchmarks.harness import variations as variations_lib  # noqa: E402
 
 FLAGS = flags.FLAGS
-RUN_FLAG_NAMES = run_flags.define_run_flags(FLAGS)
-STUDY_FLAG_NAMES = study_flags.define_study_flags(FLAGS)
+RUN_FLAG_NAMES = harness_flags.define(FLAGS, harness_flags.RUN_FLAGS)
+STUDY_FLAG_NAMES = harness_flags.define(FLAGS, harness_flags.STUDY_FLAGS)
 # Key flags of the main module are the ones `--help` lists.
 for _name in STUDY_FLAG_NAMES + RUN_FLAG_NAMES:
     flags.declare_key_flag(_name)
 
 
-class StudyError(ValueError):
-    """A study that cannot run as configured (reported before any run starts)."""
-
-
 def parse_flags(argv):
     """absl's parser, with unknown flags reported with suggestions and the
-    list of valid names."""
+    list of valid names, and bad values with the flag named."""
     try:
         return FLAGS(argv)
     except flags.UnrecognizedFlagError as err:
-        names = RUN_FLAG_NAMES + STUDY_FLAG_NAMES
         name = err.flagname
+        suggestion = harness_flags.suggest(name, RUN_FLAG_NAMES + STUDY_FLAG_NAMES)
         sys.stderr.write(
-            f"ablate.py: unknown flag --{name}.{variations_lib.suggest(name, names)}\n"
+            f"ablate.py: unknown flag --{name}.{suggestion}\n"
             f"Valid run flags: {', '.join(sorted(RUN_FLAG_NAMES))}.\n"
             f"Valid study flags: {', '.join(sorted(STUDY_FLAG_NAMES))}.\n"
         )
@@ -80,63 +74,27 @@ def study_name(argv):
     return "study"
 
 
-def parse_seeds(texts):
-    try:
-        return [int(t) for t in texts]
-    except ValueError:
-        raise StudyError(
-            f"--seeds must be integers, e.g. --seeds=0,1,2; got {texts}."
-        ) from None
-
-
-def preflight(runs):
-    """Checks what only the library can check, once per distinct setting.
-
-    Importing keras_gans costs a TensorFlow start-up, so it happens only
-    when a study uses a model variant other than `gan`.
-    """
-    from benchmarks.harness import registry
-
-    models = sorted({run.values["model"] for run in runs} - {"gan"})
-    for model in models:
-        try:
-            registry.model_class(model)
-        except registry.ModelNotAvailableError as err:
-            raise StudyError(str(err)) from None
-    for run in runs:
-        entry = registry.get_entry(run.values["model"])
-        labelled = run.values["num_classes"] or run.values["dataset"] != "celeb_a"
-        if entry.needs_labels and not labelled:
-            raise StudyError(
-                f"Variation {run.variation!r} (--model={run.values['model']}) "
-                f"trains on labels, but --dataset={run.values['dataset']} has "
-                f"none; leave it out with --skip_variations={run.variation}."
-            )
-
-
 def plan(argv):
-    """Flags -> (study names, all runs, this shard's runs, variations, baseline)."""
-    name = study_name(argv)
-    variations = variations_lib.parse_variations(
+    """Flags -> (all runs, this shard's runs, variation names, baseline)."""
+    variations = harness_flags.parse_variations(
         FLAGS.variation, RUN_FLAG_NAMES, STUDY_FLAG_NAMES
     )
     baseline = FLAGS.baseline or variations[0].name
-    variations = variations_lib.select(
+    variations = harness_flags.select(
         variations, FLAGS.only_variations, FLAGS.skip_variations
     )
     names = [v.name for v in variations]
     if baseline not in names:
-        raise StudyError(
+        raise plan_lib.VariationError(
             f"--baseline={baseline} is not a variation of this study (or was left "
             "out by --only_variations/--skip_variations)."
-            f"{variations_lib.suggest(baseline, names)} Variations: {', '.join(names)}."
+            f"{harness_flags.suggest(baseline, names)} Variations: {', '.join(names)}."
         )
-    base = plan_lib.base_args(FLAGS, RUN_FLAG_NAMES)
     runs = plan_lib.plan_study(
-        name,
-        base,
+        study_name(argv),
+        plan_lib.base_args(FLAGS, RUN_FLAG_NAMES),
         variations,
-        parse_seeds(FLAGS.seeds),
+        [int(s) for s in FLAGS.seeds],
         FLAGS.datasets or [FLAGS.dataset],
     )
     mine = plan_lib.shard(runs, FLAGS.num_shards, FLAGS.shard_index)
@@ -144,7 +102,10 @@ def plan(argv):
 
 
 def write_study_files(runs, names, baseline):
-    """Writes `study.json` (variation order, baseline...) into each study folder."""
+    """Writes `study.json` (variation order, baseline...) into each study
+    folder, under the study's lock; returns the study folder names."""
+    from benchmarks.harness import run_dir as run_dir_lib
+
     studies = {}
     for run in runs:
         studies.setdefault(run.study, run.values["dataset"])
@@ -158,10 +119,33 @@ def write_study_files(runs, names, baseline):
             "published": FLAGS.published,
             "command": " ".join(sys.argv),
         }
-        run_dir_lib.write_json(
-            os.path.join(FLAGS.output_dir, study, reporting.STUDY_FILE), meta
-        )
+        directory = os.path.join(FLAGS.output_dir, study)
+        with run_dir_lib.RunLock(directory):
+            run_dir_lib.write_json(os.path.join(directory, "study.json"), meta)
     return list(studies)
+
+
+def print_plan(runs, mine, costs, command):
+    from benchmarks.harness import run_dir as run_dir_lib
+
+    per_run, total = plan_lib.estimate(mine, costs, FLAGS.output_dir, FLAGS.parallel)
+    print(
+        f"{len(runs)} runs planned, {len(mine)} in shard {FLAGS.shard_index} of "
+        f"{FLAGS.num_shards}, {FLAGS.parallel} at a time:"
+    )
+    for run, (seconds, source) in zip(mine, per_run):
+        state = run.status(FLAGS.output_dir)
+        cost = "" if state == run_dir_lib.FINISHED else (
+            f" ~{plan_lib.format_duration(seconds)} ({source})"
+        )
+        print(f"  {run.name} [{state}]{cost}")
+    print(
+        f"Estimated time: {plan_lib.format_duration(total)} (rough: measured runs "
+        "of the same configuration where finished, else a FLOP model of a "
+        "2-core CPU)."
+    )
+    if mine:
+        print("First command:", " ".join(command))
 
 
 def main(argv):
@@ -169,8 +153,16 @@ def main(argv):
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     try:
         runs, mine, names, baseline = plan(sys.argv)
-        preflight(mine)
-    except (variations_lib.VariationError, StudyError, ValueError) as err:
+        # Imported once the flags are known good: scipy and matplotlib take
+        # seconds to load, and a typo should not wait for them.
+        from benchmarks.harness import launcher as launcher_lib
+        from benchmarks.harness import report
+
+        for run in mine:
+            report.published_rows(FLAGS.published, run.values["dataset"])
+        with launcher_lib.quiet_native_stderr():
+            costs = plan_lib.check_runs(mine)
+    except (plan_lib.VariationError, ValueError) as err:
         sys.stderr.write(f"ablate.py: {err}\n")
         sys.exit(2)
     launcher = launcher_lib.Launcher(
@@ -181,12 +173,7 @@ def main(argv):
         run_timeout=FLAGS.run_timeout,
     )
     if FLAGS.dry_run:
-        print(f"{len(runs)} runs planned, {len(mine)} in shard {FLAGS.shard_index}:")
-        for run in mine:
-            state = run_dir_lib.status(run.run_dir(FLAGS.output_dir), run.flags_text)
-            print(f"  {run.name} [{state}]")
-        if mine:
-            print("First command:", " ".join(launcher.command(mine[0])))
+        print_plan(runs, mine, costs, launcher.command(mine[0]) if mine else [])
         return
     studies = write_study_files(runs, names, baseline)
     try:
@@ -198,12 +185,12 @@ def main(argv):
         for study in studies:
             directory = os.path.join(FLAGS.output_dir, study)
             try:
-                report = reporting.write_report(directory)
+                written = report.write_report(directory)
             except FileNotFoundError as err:
                 print(err)
                 continue
             print()
-            print(reporting.console_table(report))
+            print(report.console_table(written))
             print(f"Report: {os.path.join(directory, 'report.md')}")
     if failed:
         print(f"{len(failed)} run(s) failed: " + ", ".join(r.spec.name for r in failed))

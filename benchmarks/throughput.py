@@ -19,15 +19,18 @@ reference.
 
 import json
 import os
-import platform
 import statistics
 import sys
 import time
 
-from absl import app
-from absl import flags
-
+# Run as a script, Python puts benchmarks/ (not the project root) on the path.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from absl import app  # noqa: E402
+from absl import flags  # noqa: E402
+
+from benchmarks.harness import build  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("batch_size", 256, "Images per training step.")
@@ -191,10 +194,26 @@ def reference_model():
 # ---------------------------------------------------------------------------
 # Models under test.
 # ---------------------------------------------------------------------------
+# Row label -> (keras_gans class name, constructor arguments).
+MODELS = {
+    "GAN": ("GAN", {}),
+    "ConditionalGAN": ("ConditionalGAN", {"num_classes": NUM_CLASSES}),
+    "ACGAN": ("ACGAN", {"num_classes": NUM_CLASSES}),
+    "InfoGAN": ("InfoGAN", {"categorical_dims": (NUM_CLASSES,), "continuous_dims": 2}),
+    "WGAN (n_critic=1)": ("WGAN", {"n_critic": 1}),
+    "WGANGP (n_critic=1)": ("WGANGP", {"n_critic": 1}),
+    "VAEGAN": ("VAEGAN", {}),
+}
+
+
 def build_model(name, tricks=None):
-    """The reference or a keras_gans model on the tutorial networks."""
+    """The reference or a keras_gans model on the tutorial networks.
+
+    The variants are put together by the harness' `build.assemble_model`,
+    which asks each class what it needs (label inputs, D heads, extra G
+    inputs, an encoder), so a new variant needs only a row in `MODELS`.
+    """
     import keras_gans
-    from keras_gans import networks
 
     tricks = dict(tricks or {})
     if "loss_options" in tricks:
@@ -202,30 +221,20 @@ def build_model(name, tricks=None):
                                                **tricks.pop("loss_options"))
     if name == "reference":
         return reference_model()
-    if name == "GAN":
-        return keras_gans.GAN(tutorial_generator(), tutorial_discriminator(), LATENT_DIM, **tricks)
-    if name == "ConditionalGAN":
-        return keras_gans.ConditionalGAN(conditional_tutorial_generator(),
-                                         conditional_tutorial_discriminator(),
-                                         LATENT_DIM, NUM_CLASSES)
-    if name == "ACGAN":
-        return keras_gans.ACGAN(
-            conditional_tutorial_generator(),
-            networks.discriminator_with_heads(tutorial_discriminator(), {"class": NUM_CLASSES}),
-            LATENT_DIM, NUM_CLASSES)
-    if name == "InfoGAN":
-        return keras_gans.InfoGAN(
-            tutorial_generator(extra_inputs=NUM_CLASSES + 2),
-            networks.discriminator_with_heads(tutorial_discriminator(),
-                                              {"q_cat": NUM_CLASSES, "q_cont": 2}),
-            LATENT_DIM, categorical_dims=(NUM_CLASSES,), continuous_dims=2)
-    if name in ("WGAN (n_critic=1)", "WGANGP (n_critic=1)"):
-        cls = keras_gans.WGAN if name.startswith("WGAN ") else keras_gans.WGANGP
-        return cls(tutorial_generator(), tutorial_discriminator(), LATENT_DIM, n_critic=1)
-    if name == "VAEGAN":
-        return keras_gans.VAEGAN(tutorial_encoder(), tutorial_generator(),
-                                 tutorial_discriminator(), LATENT_DIM)
-    raise ValueError(f"Unknown model {name!r}.")
+    class_name, arguments = MODELS[name]
+
+    def generator(input_dim, num_classes):
+        if num_classes:
+            return conditional_tutorial_generator()
+        return tutorial_generator(extra_inputs=input_dim - LATENT_DIM)
+
+    def discriminator(num_classes):
+        return conditional_tutorial_discriminator() if num_classes else tutorial_discriminator()
+
+    return build.assemble_model(
+        getattr(keras_gans, class_name), LATENT_DIM, {**arguments, **tricks},
+        generator, discriminator, tutorial_encoder,
+    )
 
 
 VARIANT_NAMES = ("ConditionalGAN", "ACGAN", "InfoGAN", "WGAN (n_critic=1)",
@@ -235,23 +244,7 @@ VARIANT_NAMES = ("ConditionalGAN", "ACGAN", "InfoGAN", "WGAN (n_critic=1)",
 # ---------------------------------------------------------------------------
 # FLOPs.
 # ---------------------------------------------------------------------------
-def forward_flops(model):
-    """Multiply-adds x 2 of the conv, transposed-conv and dense layers, per example."""
-    from keras import layers
-
-    total = 0
-    for layer in model._flatten_layers(include_self=False):
-        if isinstance(layer, layers.Conv2DTranspose):
-            _, h, w, c_in = layer.input.shape
-            k_h, k_w = layer.kernel_size
-            total += 2 * h * w * k_h * k_w * c_in * layer.filters
-        elif isinstance(layer, layers.Conv2D):
-            _, h, w, _ = layer.output.shape
-            k_h, k_w = layer.kernel_size
-            total += 2 * h * w * k_h * k_w * layer.input.shape[-1] * layer.filters
-        elif isinstance(layer, layers.Dense):
-            total += 2 * layer.input.shape[-1] * layer.units
-    return total
+forward_flops = build.forward_flops
 
 
 def step_flops(batch_size):
@@ -330,21 +323,6 @@ class Measurement:
         return statistics.median(self.samples)
 
 
-def environment():
-    import keras
-    import tensorflow as tf
-
-    return {
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "machine": platform.machine(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "devices": [d.device_type for d in tf.config.list_physical_devices()],
-    }
-
-
 def main(argv):
     del argv
     steps, warmup, repeats = FLAGS.steps, FLAGS.warmup, FLAGS.repeats
@@ -396,7 +374,7 @@ def main(argv):
                 record(f"{name}, float32", m, reference_ips)
 
     results = {"batch_size": batch, "gflop_per_step": flops / 1e9, "steps": steps,
-               "warmup": warmup, "repeats": repeats, "environment": environment(),
+               "warmup": warmup, "repeats": repeats, "environment": build.environment(),
                "rows": rows}
     by_config = {r["config"]: r for r in rows}
     gan32 = by_config.get("GAN (tricks off), float32")
@@ -414,5 +392,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     app.run(main)

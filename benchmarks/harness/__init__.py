@@ -1,15 +1,23 @@
-"""Building blocks of the ablation harness, one idea per module.
+"""The ablation harness, in the order a study flows through it.
 
-- `run_flags`: the flags of one training run (model, tricks, networks, data,
-  optimizers, budget, evaluation, scale).
-- `study_flags`: the flags of a study (variations, seeds, sharding, output).
-- `variations`: `--variation=NAME:flag=value,...` parsing and validation.
-- `plan`: variations x seeds -> run specifications, sharding, flags.txt text.
-- `registry`: model variant name -> class and constructor arguments.
-- `build`: networks, optimizers and datasets from flag values.
-- `run_dir`: a run's files (flags, metrics, summary, checkpoints), written
-  atomically; finished / resumable / fresh status.
-- `trainer`: trains one run inside its own process.
-- `launcher`: runs the planned runs as subprocesses with progress and ETA.
-- `stats`, `tables`, `plots`, `published`: the report.
+flags -> plan -> launcher -> trainer (build) -> run_dir -> report
+
+- `flags`: every flag as a row of a table (run flags, study flags), where
+  each one's value goes, and the `--variation` syntax.
+- `plan`: variations x seeds x datasets -> run specifications, checked
+  (duplicates, bad names, every configuration built once) and sharded;
+  the dry-run estimate.
+- `launcher`: runs the planned runs as subprocesses under their locks,
+  with progress and ETA; quiet TensorFlow start-up.
+- `build`: data, networks, optimizers, model, callbacks and runtime from
+  a run's flag values; the environment record; the cost model.
+- `trainer`: trains one run inside its own process; resume, records.
+- `run_dir`: a run's files (atomic), checkpoints, locks and status.
+- `stats`, `figures`, `report`: statistics over seeds, plots, and the
+  tables (reports, comparisons, README blocks, published rows).
+
+There is no import cycle (a test checks the graph, imports inside
+functions included). `keras_gans`, and with it TensorFlow, is imported only
+by `build` and `trainer` (`run_dir` loads `keras_gans/io_utils.py` on its
+own), so flag errors, `--dry_run` planning and `report.py` start fast.
 """

@@ -3,41 +3,86 @@
 Each run is its own `python benchmarks/run_one.py` process: a crash, a
 memory leak or a global Keras setting (dtype policy, seeds) cannot leak
 into the next run, and a killed run resumes from its own checkpoint.
+
+Runs never collide: before a run starts, the launcher takes the run
+folder's lock (`run_dir.RunLock`) and hands it to the run process. A run
+whose lock another process holds (a second `ablate.py` on the same output
+folder, another shard) is left to that process; once nothing else is left
+to do, the launcher waits for it and then skips it if it finished (or
+resumes it if its owner died). So two launchers on one folder share the
+work, train every run once and both end with the complete set of results.
+
 Console lines of every run are prefixed with its name and copied to its
-`log.txt`.
+`log.txt`; TensorFlow's start-up chatter goes to `log.txt` only.
 """
 
+import contextlib
 import dataclasses
 import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
+from benchmarks.harness import plan as plan_lib
 from benchmarks.harness import run_dir as run_dir_lib
 
 RUN_ONE = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "run_one.py"
 )
-# TensorFlow's C++ start-up chatter and Python warnings stay in log.txt only.
-_NOISE = re.compile(
+# TensorFlow's C++ start-up lines (absl-formatted, printed before
+# TF_CPP_MIN_LOG_LEVEL is read, so the variable alone cannot hide them) and
+# library warnings of the run processes.
+NOISE = re.compile(
     r"^(?:[IWE]\d{4} |WARNING: All log messages|.*Warning: |\s+self\.data_adapter"
     r"|.*oneDNN custom operations|.*cuda drivers|.*computation placer"
-    r"|.*TF-TRT Warning|.*absl::InitializeLog)"
+    r"|.*TF-TRT Warning|.*absl::InitializeLog|To enable the following instructions)"
 )
+# Exit code of a run process that found its lock held (EX_TEMPFAIL).
+LOCKED_EXIT_CODE = 75
+
+
+def quiet_environment(environ=None):
+    """The environment of run processes: unbuffered output, TensorFlow's
+    INFO and WARNING C++ logs off."""
+    env = dict(os.environ if environ is None else environ, PYTHONUNBUFFERED="1")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Drops TensorFlow's C++ start-up lines from this process' stderr.
+
+    They are written by native code straight to file descriptor 2, so
+    Python's `sys.stderr` cannot filter them: the descriptor is pointed at a
+    temporary file for the duration, and every line that is not `NOISE` is
+    written back afterwards (errors are kept, and their order).
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode(errors="replace").splitlines(True):
+                if not NOISE.match(line):
+                    sys.stderr.write(line)
+            sys.stderr.flush()
 
 
 @dataclasses.dataclass
 class RunResult:
-    """Outcome of one planned run.
-
-    Attributes:
-        spec: The `plan.RunSpec`.
-        outcome: "skipped" (already finished), "finished", or "failed".
-        seconds: Wall time of this attempt (0 when skipped).
-        returncode: Exit code of the run process (`None` when skipped).
-    """
+    """Outcome of one planned run: "skipped" (finished already, or by another
+    process), "finished" or "failed", with this attempt's wall time and exit
+    code."""
 
     spec: object
     outcome: str
@@ -45,28 +90,9 @@ class RunResult:
     returncode: int = None
 
 
-def format_duration(seconds):
-    """`75` -> `"1m15s"`, `3725` -> `"1h02m"`."""
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
-
-
 def estimate_remaining(durations, remaining, running_elapsed, parallel):
-    """Seconds until the last run ends, from the mean duration so far.
-
-    Args:
-        durations: Wall times of the runs trained so far in this study.
-        remaining: Runs not started yet.
-        running_elapsed: Elapsed seconds of each run in progress.
-        parallel: Runs trained at the same time.
-
-    Returns:
-        Estimated seconds, or `None` before any run has ended.
-    """
+    """Seconds until the last run ends, from the mean duration so far, or
+    `None` before any run has ended."""
     if not durations:
         return None
     mean = sum(durations) / len(durations)
@@ -75,18 +101,18 @@ def estimate_remaining(durations, remaining, running_elapsed, parallel):
 
 
 def prepare(spec, output_dir):
-    """Decides what to do with a run's folder before starting it.
+    """Readies a run's folder, under its lock.
 
     Returns:
         `run_dir.FINISHED`, `RESUMABLE` or `FRESH`. A folder holding another
-        experiment is set aside first (see `run_dir.set_aside_stale`); the
-        run's `flags.txt` is written for a fresh or resumable run.
+        experiment is set aside first (`run_dir.set_aside_stale`); the run's
+        `flags.txt` is written for a fresh or resumable run.
     """
     path = spec.run_dir(output_dir)
-    state = run_dir_lib.status(path, spec.flags_text)
+    state = spec.status(output_dir)
     if state == run_dir_lib.FINISHED:
         return state
-    moved = run_dir_lib.set_aside_stale(path, spec.flags_text)
+    moved = run_dir_lib.set_aside_stale(path, spec.flags_text, spec.default_lines)
     if moved:
         print(f"{spec.name}: flags changed; previous results moved to {moved}")
     run_dir_lib.write_text(os.path.join(path, run_dir_lib.FLAGS_FILE), spec.flags_text)
@@ -106,41 +132,23 @@ class Launcher:
         echo: Whether run output is printed (always written to log.txt).
     """
 
-    def __init__(
-        self,
-        runs,
-        output_dir,
-        parallel=2,
-        threads=0,
-        run_timeout=0,
-        python=sys.executable,
-        echo=True,
-    ):
+    def __init__(self, runs, output_dir, parallel=2, threads=0, run_timeout=0,
+                 python=sys.executable, echo=True):
         if parallel < 1:
             raise ValueError(f"--parallel must be >= 1; got {parallel}.")
-        self.runs = list(runs)
-        self.output_dir = output_dir
-        self.parallel = parallel
-        self.threads = threads
-        self.run_timeout = run_timeout
-        self.python = python
-        self.echo = echo
-        self._lock = threading.Lock()
+        self.runs, self.output_dir, self.parallel = list(runs), output_dir, parallel
+        self.threads, self.run_timeout, self.python, self.echo = threads, run_timeout, python, echo
+        self._print_lock = threading.Lock()
 
-    def command(self, spec):
+    def command(self, spec, lock_fd=None):
         """The command line that trains `spec`."""
         path = spec.run_dir(self.output_dir)
-        return [
-            self.python,
-            RUN_ONE,
-            f"--flagfile={os.path.join(path, run_dir_lib.FLAGS_FILE)}",
-            f"--run_dir={path}",
-            f"--threads={self.threads}",
-            "--verbose=2",
-        ]
+        command = [self.python, RUN_ONE, f"--flagfile={os.path.join(path, run_dir_lib.FLAGS_FILE)}",
+                   f"--run_dir={path}", f"--threads={self.threads}", "--verbose=2"]
+        return command + ([f"--lock_fd={lock_fd}"] if lock_fd is not None else [])
 
     def _print(self, text):
-        with self._lock:
+        with self._print_lock:
             print(text, flush=True)
 
     def _pump(self, process, prefix, log_path):
@@ -148,36 +156,21 @@ class Launcher:
             for line in process.stdout:
                 log.write(line)
                 log.flush()
-                if self.echo and not _NOISE.match(line):
+                if self.echo and not NOISE.match(line):
                     self._print(f"{prefix} {line.rstrip()}")
 
-    def _start(self, index, env):
-        """Starts run `index`; returns `(process, start time, pump thread)`."""
+    def _start(self, index, lock):
+        """Starts run `index` holding `lock`: `(process, start, pump, lock)`."""
         spec = self.runs[index]
         prefix = f"[{index + 1}/{len(self.runs)} {spec.variation}/seed_{spec.seed}]"
         self._print(f"{prefix} start ({spec.study})")
-        process = subprocess.Popen(
-            self.command(spec),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
+        process = subprocess.Popen(self.command(spec, lock.fd), stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True,
+                                   env=quiet_environment(), pass_fds=(lock.fd,))
         log_path = os.path.join(spec.run_dir(self.output_dir), run_dir_lib.LOG_FILE)
-        pump = threading.Thread(
-            target=self._pump, args=(process, prefix, log_path), daemon=True
-        )
+        pump = threading.Thread(target=self._pump, args=(process, prefix, log_path), daemon=True)
         pump.start()
-        return process, time.time(), pump
-
-    def _describe_end(self, spec, code, elapsed):
-        if code == 0:
-            return f"{spec.name} finished in {format_duration(elapsed)}"
-        log_path = os.path.join(spec.run_dir(self.output_dir), run_dir_lib.LOG_FILE)
-        return (
-            f"{spec.name} failed in {format_duration(elapsed)} (exit code {code}; "
-            f"see {log_path})"
-        )
+        return process, time.time(), pump, lock
 
     def run(self):
         """Trains every run that is not finished yet.
@@ -188,44 +181,73 @@ class Launcher:
         Returns:
             A list of `RunResult`, in plan order.
         """
-        running = {}  # index -> (process, start time, pump thread)
+        running = {}  # index -> (process, start time, pump thread, lock)
         try:
             return self._run(running)
         except KeyboardInterrupt:
-            for process, _, _ in running.values():
+            for process, _, _, _ in running.values():
                 process.terminate()
-            for process, _, _ in running.values():
+            for process, _, _, lock in running.values():
                 process.wait()
+                lock.release()
             self._print(
                 "Interrupted: finished runs and end-of-epoch checkpoints are "
                 "kept; run the same command again to resume."
             )
             raise
 
+    def _claim(self, index, results, announced):
+        """Takes run `index`'s lock and prepares it.
+
+        Returns:
+            The held `RunLock` to train under, or `None`: finished (recorded
+            in `results`) or owned by another process (to retry later).
+        """
+        spec = self.runs[index]
+        lock = run_dir_lib.RunLock(spec.run_dir(self.output_dir))
+        if not lock.acquire():
+            if index not in announced:
+                announced.add(index)
+                self._print(
+                    f"{spec.name}: another process (pid {lock.owner()}) is training "
+                    "it; waiting for it before reporting."
+                )
+            return None
+        if prepare(spec, self.output_dir) == run_dir_lib.FINISHED:
+            lock.release()
+            results[index] = RunResult(spec, "skipped")
+            if index in announced:
+                self._print(f"{spec.name}: finished by the other process.")
+            return None
+        return lock
+
     def _run(self, running):
         total = len(self.runs)
         results = [None] * total
         pending = []
         for index, spec in enumerate(self.runs):
-            if prepare(spec, self.output_dir) == run_dir_lib.FINISHED:
+            if spec.status(self.output_dir) == run_dir_lib.FINISHED:
                 results[index] = RunResult(spec, "skipped")
             else:
                 pending.append(index)
-        done = total - len(pending)
         self._print(
-            f"{total} runs: {done} already finished, {len(pending)} to train, "
-            f"{self.parallel} at a time."
+            f"{total} runs: {total - len(pending)} already finished, "
+            f"{len(pending)} to train, {self.parallel} at a time."
         )
         durations = []
+        announced = set()
         study_start = time.time()
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         while pending or running:
-            while pending and len(running) < self.parallel:
-                index = pending.pop(0)
-                running[index] = self._start(index, env)
+            for index in list(pending):
+                if len(running) >= self.parallel:
+                    break
+                lock = self._claim(index, results, announced)
+                if lock is not None:
+                    running[index] = self._start(index, lock)
+                if lock is not None or results[index] is not None:
+                    pending.remove(index)
             time.sleep(0.2)
-            for index, (process, start, pump) in list(running.items()):
+            for index, (process, start, pump, lock) in list(running.items()):
                 elapsed = time.time() - start
                 if self.run_timeout and elapsed > self.run_timeout:
                     process.kill()  # A no-op if it has just ended.
@@ -233,23 +255,30 @@ class Launcher:
                 if code is None:
                     continue
                 pump.join()
+                lock.release()
                 del running[index]
                 spec = self.runs[index]
-                results[index] = RunResult(
-                    spec, "finished" if code == 0 else "failed", elapsed, code
-                )
-                done += 1
+                if code == LOCKED_EXIT_CODE:  # Lost a race it cannot lose; retry.
+                    pending.append(index)
+                    continue
+                outcome = "finished" if code == 0 else "failed"
+                results[index] = RunResult(spec, outcome, elapsed, code)
                 if code == 0:
                     durations.append(elapsed)
-                eta = estimate_remaining(
-                    durations,
-                    len(pending),
-                    [time.time() - s for _, s, _ in running.values()],
-                    self.parallel,
-                )
+                eta = estimate_remaining(durations, len(pending),
+                                         [time.time() - s for _, s, _, _ in running.values()],
+                                         self.parallel)
+                done = sum(r is not None for r in results)
                 self._print(
                     f"[{done}/{total} done] {self._describe_end(spec, code, elapsed)}; "
-                    f"elapsed {format_duration(time.time() - study_start)}, "
-                    f"ETA {'?' if eta is None else format_duration(eta)}"
+                    f"elapsed {plan_lib.format_duration(time.time() - study_start)}, "
+                    f"ETA {'?' if eta is None else plan_lib.format_duration(eta)}"
                 )
         return results
+
+    def _describe_end(self, spec, code, elapsed):
+        took = plan_lib.format_duration(elapsed)
+        if code == 0:
+            return f"{spec.name} finished in {took}"
+        log_path = os.path.join(spec.run_dir(self.output_dir), run_dir_lib.LOG_FILE)
+        return f"{spec.name} failed in {took} (exit code {code}; see {log_path})"

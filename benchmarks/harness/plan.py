@@ -1,37 +1,41 @@
-"""Expands a study into runs: datasets x seeds x variations, then shards.
+"""A study -> its runs: datasets x seeds x variations, checked, then sharded.
 
 Each run is described by the full text of its per-run flags (`flags.txt`):
 the study's base values, then the variation's overrides, then the seed. The
 text is what `run_one.py` parses and what decides whether a finished run can
-be skipped, so two runs with the same text are the same experiment.
+be skipped, so two runs with the same text are the same experiment, and a
+study that would train one twice (a dataset, a seed or a variation listed
+twice) is refused here, before anything starts.
 """
 
 import dataclasses
+import math
 import os
 
-from absl import flags
+from absl import flags as absl_flags
 
-from benchmarks.harness import run_flags
-from benchmarks.harness import variations as variations_lib
+from benchmarks.harness import flags as harness_flags
+
+VariationError = harness_flags.VariationError
 
 
 @dataclasses.dataclass(frozen=True)
 class RunSpec:
-    """One (variation, seed) run of a study.
-
-    Attributes:
-        study: Study folder name (with a `_<dataset>` suffix under --datasets).
-        variation: Variation name.
-        seed: The run's seed.
-        flags_text: The run's complete flags, one `--flag=value` per line.
-        values: Dict of the run's parsed flag values.
-    """
+    """One (variation, seed) run of study folder `study` (`<study>_<dataset>`):
+    its complete flags, one `--flag=value` per line, their parsed values, and
+    the lines of flags at their default (`run_dir.same_flags`)."""
 
     study: str
     variation: str
     seed: int
     flags_text: str
     values: dict = dataclasses.field(compare=False, repr=False)
+    default_lines: frozenset = dataclasses.field(default=frozenset(), compare=False, repr=False)
+
+    def status(self, output_dir):
+        from benchmarks.harness import run_dir as run_dir_lib
+
+        return run_dir_lib.status(self.run_dir(output_dir), self.flags_text, self.default_lines)
 
     @property
     def name(self):
@@ -50,25 +54,19 @@ def base_args(fv, names):
 def resolve_run_flags(args, variation_name="(base)"):
     """Parses run-flag arguments into a fresh `FlagValues`.
 
-    Args:
-        args: `--flag=value` strings; later ones win.
-        variation_name: Named in error messages.
-
     Returns:
         `(flag_values, flags_text)`.
 
     Raises:
-        variations_lib.VariationError: a value the flag does not accept
-            (wrong type, outside its bounds, not one of its choices).
+        VariationError: a value the flag does not accept (type, bounds,
+            choices, NaN), naming the variation and the flag.
     """
-    fv = flags.FlagValues()
-    names = run_flags.define_run_flags(fv)
+    fv = absl_flags.FlagValues()
+    names = harness_flags.define(fv, harness_flags.RUN_FLAGS)
     try:
         fv(["run"] + list(args), known_only=False)
-    except flags.Error as err:
-        raise variations_lib.VariationError(
-            f"Variation {variation_name!r}: {err}"
-        ) from None
+    except absl_flags.Error as err:
+        raise VariationError(f"Variation {variation_name!r}: {err}") from None
     lines = sorted(fv[name].serialize() for name in names)
     return fv, "\n".join(line for line in lines if line) + "\n"
 
@@ -83,45 +81,59 @@ def study_folder(study, dataset):
 
 
 def plan_study(study, base, variations, seeds, datasets):
-    """All runs of a study, in launch order.
-
-    Runs are ordered seed by seed, so that partial results (or one shard)
-    already hold every variation.
+    """All runs of a study, in launch order (seed by seed, so that partial
+    results, or one shard, already hold every variation).
 
     Args:
-        study: Study name.
+        study: Study name (a folder-safe name).
         base: Base run-flag arguments (`base_args`).
-        variations: List of `Variation`.
-        seeds: List of ints.
+        variations: List of `flags.Variation`.
+        seeds: List of ints >= 0.
         datasets: Dataset names; each gives a study folder
             `study_folder(study, name)` trained with `--dataset=<name>`.
 
     Returns:
         A list of `RunSpec`.
+
+    Raises:
+        ValueError: a bad study name, no or duplicated seeds or datasets, or
+            two variations that train identical runs.
     """
-    if not seeds:
+    if not harness_flags.NAME_PATTERN.match(study or ""):
         raise ValueError(
-            "--seeds is empty; give at least one seed, e.g. --seeds=0,1,2."
+            f"--study={study!r} names a folder under --output_dir: start with a "
+            "letter or digit and use only letters, digits, '_', '.' and '-'."
         )
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"--seeds lists a seed twice: {seeds}.")
-    if not datasets:
-        raise ValueError("No dataset given; set --dataset or --datasets.")
+    for flag, items in (("seeds", seeds), ("datasets", datasets)):
+        if not items:
+            raise ValueError(f"--{flag} is empty; give at least one.")
+        if len(set(items)) != len(items):
+            raise ValueError(
+                f"--{flag} lists an entry twice: {list(items)}; the study would "
+                "train the same runs twice (and two processes would share a folder)."
+            )
+    if min(seeds) < 0:
+        raise ValueError(f"--seeds must be >= 0; got {min(seeds)}.")
     runs = []
     for dataset in datasets:
         for seed in seeds:
+            by_text = {}
             for variation in variations:
                 args = base + [f"--dataset={dataset}"] + variation.as_args()
                 fv, text = resolve_run_flags(args + [f"--seed={seed}"], variation.name)
-                runs.append(
-                    RunSpec(
-                        study=study_folder(study, dataset),
-                        variation=variation.name,
-                        seed=int(seed),
-                        flags_text=text,
-                        values=fv.flag_values_dict(),
+                if text in by_text:
+                    raise ValueError(
+                        f"Variations {by_text[text]!r} and {variation.name!r} train "
+                        "identical runs (the same flags); remove one or make "
+                        "them differ."
                     )
+                by_text[text] = variation.name
+                defaults = frozenset(
+                    fv[n].serialize() for n in harness_flags.run_flag_names()
+                    if fv[n].value == fv[n].default
                 )
+                runs.append(RunSpec(study_folder(study, dataset), variation.name, int(seed),
+                                    text, fv.flag_values_dict(), defaults))
     return runs
 
 
@@ -139,3 +151,89 @@ def shard(runs, num_shards, shard_index):
             f"{num_shards}; got {shard_index}."
         )
     return [run for i, run in enumerate(runs) if i % num_shards == shard_index]
+
+
+def check_runs(runs):
+    """Builds every distinct configuration once, before any run starts.
+
+    Networks, model and optimizers are built exactly as the run will build
+    them (`build.check`), so whatever a builder or constructor refuses
+    (label smoothing on a WGAN critic, an unknown initializer, a
+    conditional model on unlabelled data) fails here, naming the variation.
+    Runs that differ only in their seed share a check.
+
+    Returns:
+        Dict flags text without the seed line -> `build.Cost` of that
+        configuration (for `estimate`).
+
+    Raises:
+        VariationError: the first configuration that cannot run.
+    """
+    from benchmarks.harness import build
+
+    costs = {}
+    for run in runs:
+        key = _without_seed(run.flags_text)
+        if key in costs:
+            continue
+        try:
+            costs[key] = build.check(run.values)
+        except (ValueError, TypeError) as err:
+            raise VariationError(
+                f"Variation {run.variation!r} ({run.study}) cannot run: {err}"
+            ) from None
+    return costs
+
+
+def _without_seed(flags_text):
+    return "".join(
+        line + "\n" for line in flags_text.splitlines() if not line.startswith("--seed=")
+    )
+
+
+def estimate(runs, costs, output_dir, parallel):
+    """Rough seconds per run and for the whole plan.
+
+    A run's time is taken from finished runs of the same configuration in
+    `output_dir` when there are some (measured beats modelled), else from
+    `build.Cost`'s FLOP model. Runs already finished cost nothing.
+
+    Returns:
+        `(per_run, total_seconds)`: a list of `(seconds, source)` in plan
+        order, and the wall time with `parallel` runs at a time.
+    """
+    from benchmarks.harness import run_dir as run_dir_lib
+
+    finished = [run.status(output_dir) == run_dir_lib.FINISHED for run in runs]
+    measured = {}
+    for run, done in zip(runs, finished):
+        if done:
+            summary = run_dir_lib.read_json(
+                os.path.join(run.run_dir(output_dir), run_dir_lib.SUMMARY_FILE))
+            seconds = summary.get("process_time_s") or summary.get("wall_time_s")
+            if seconds:
+                measured.setdefault(_without_seed(run.flags_text), []).append(seconds)
+    per_run = []
+    for run, done in zip(runs, finished):
+        key = _without_seed(run.flags_text)
+        if done:
+            per_run.append((0.0, "finished"))
+        elif key in measured:
+            per_run.append((sum(measured[key]) / len(measured[key]), "measured"))
+        else:
+            per_run.append((costs[key].seconds(run.values), "modelled"))
+    # Runs start in plan order on the first free slot.
+    slots = [0.0] * max(1, parallel)
+    for seconds, _ in per_run:
+        slots[slots.index(min(slots))] += seconds
+    return per_run, max(slots) if per_run else 0.0
+
+
+def format_duration(seconds):
+    """`75` -> `"1m15s"`, `3725` -> `"1h02m"`."""
+    seconds = int(round(seconds)) if math.isfinite(seconds) else 0
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"

@@ -1,4 +1,4 @@
-"""A run's folder: its files, their atomic writes, and its status.
+"""A run's folder: its files, written atomically, its checkpoints, its lock.
 
 Layout of `output_dir/<study>/<variation>/seed_<k>/`:
 
@@ -7,24 +7,32 @@ Layout of `output_dir/<study>/<variation>/seed_<k>/`:
 - `summary.json`: final metrics, wall time, seed, versions; written last, so
   its presence means the run finished;
 - `samples.png` (final picture) and `samples/epoch_NNNN.png`;
-- `checkpoints/epoch_NNNN.keras` (+ `.json` with the elapsed time): the
-  latest end-of-epoch model, removed when the run finishes;
+- `checkpoints/epoch_NNNN.keras` (+ `.json` with the elapsed time): the two
+  latest end-of-epoch models, removed when the run finishes;
+- `damaged/`: checkpoints that failed their integrity check, kept for a look;
 - `log.txt`: the run's console output; `generator/`: the export.
+
+Beside the folder, `.seed_<k>.lock` is the run's lock (see `RunLock`).
 
 Every file is written to a temporary name and renamed into place, so a run
 killed at any instant (SIGKILL included) leaves each file either complete
-and old, or complete and new; never half written.
+and old, or complete and new; never half written. A checkpoint damaged
+anyway (a full disk, a copy cut short) is detected by its zip checksums.
 """
 
+import errno
+import fcntl
+import functools
 import glob
+import importlib
+import importlib.util
 import json
 import os
 import re
 import shutil
+import sys
 import time
-
-# Re-exported: the harness writes every file through it.
-from keras_gans.io_utils import atomic_write  # noqa: F401
+import zipfile
 
 FLAGS_FILE = "flags.txt"
 METRICS_FILE = "metrics.jsonl"
@@ -32,13 +40,37 @@ SUMMARY_FILE = "summary.json"
 SAMPLES_FILE = "samples.png"
 LOG_FILE = "log.txt"
 CHECKPOINT_DIR = "checkpoints"
+DAMAGED_DIR = "damaged"
 EXPORT_DIR = "generator"
+# Two, so that a damaged newest checkpoint still leaves one to resume from.
+KEEP_CHECKPOINTS = 2
 
 FINISHED = "finished"
 RESUMABLE = "resumable"
 FRESH = "fresh"
 
 _CHECKPOINT = re.compile(r"^epoch_(\d{4,})\.keras$")
+
+
+def atomic_write(path, write):
+    """`keras_gans.io_utils.atomic_write` (see `_io_utils`)."""
+    _io_utils().atomic_write(path, write)
+
+
+@functools.lru_cache(maxsize=None)
+def _io_utils():
+    """`keras_gans.io_utils`, loaded from its file unless `keras_gans` is
+    imported already: the package's `__init__` imports TensorFlow (seconds),
+    and `report.py`, `--dry_run` or a flag error should not wait for it;
+    `io_utils` itself needs only `os`."""
+    if "keras_gans.io_utils" in sys.modules or "keras_gans" in sys.modules:
+        return importlib.import_module("keras_gans.io_utils")
+    package = importlib.util.find_spec("keras_gans").submodule_search_locations[0]
+    spec = importlib.util.spec_from_file_location(
+        "_harness_io_utils", os.path.join(package, "io_utils.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def write_text(path, text):
@@ -63,22 +95,23 @@ def write_jsonl(path, records):
     write_text(path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
 
 
+def read_text(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def read_json(path):
+    return json.loads(read_text(path))
+
+
 def read_jsonl(path):
     """Reads a JSONL file; a missing file gives `[]`."""
     if not os.path.exists(path):
         return []
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return [json.loads(line) for line in read_text(path).splitlines() if line.strip()]
 
 
-def read_json(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
-def read_text(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+# --- Checkpoints.
 
 
 def checkpoint_path(run_dir, epoch):
@@ -86,46 +119,128 @@ def checkpoint_path(run_dir, epoch):
     return os.path.join(run_dir, CHECKPOINT_DIR, f"epoch_{epoch:04d}.keras")
 
 
-def latest_checkpoint(run_dir):
-    """The newest complete checkpoint as `(epochs_done, path)`, or `None`.
+def state_path(checkpoint):
+    """The `.json` (epochs done, elapsed seconds) beside a checkpoint."""
+    return checkpoint[: -len(".keras")] + ".json"
+
+
+def checkpoints(run_dir):
+    """Complete checkpoints as `(epochs_done, path)`, newest first.
 
     Temporary files of an interrupted save start with a dot and never match.
     """
-    best = None
+    found = []
     for path in glob.glob(os.path.join(run_dir, CHECKPOINT_DIR, "*.keras")):
         match = _CHECKPOINT.match(os.path.basename(path))
-        if match and (best is None or int(match.group(1)) > best[0]):
-            best = (int(match.group(1)), path)
-    return best
+        if match:
+            found.append((int(match.group(1)), path))
+    return sorted(found, reverse=True)
 
 
-def prune_checkpoints(run_dir, keep_epoch):
-    """Removes every checkpoint file (and leftover temporary file) but those
-    of `keep_epoch` (its `.keras` model and `.json` state)."""
-    keep_model = os.path.abspath(checkpoint_path(run_dir, keep_epoch))
-    keep = {keep_model, keep_model[: -len(".keras")] + ".json"}
+def latest_checkpoint(run_dir):
+    """The newest checkpoint as `(epochs_done, path)`, or `None`."""
+    found = checkpoints(run_dir)
+    return found[0] if found else None
+
+
+def damage(checkpoint):
+    """Why a checkpoint cannot be resumed from, or `None` if it is intact.
+
+    Checks the zip structure and every member's CRC (a truncated or
+    overwritten file fails here) and that the state file reads. A
+    checkpoint that passes but then fails to load points at the code, not
+    the file, and is left alone so the error shows.
+    """
+    try:
+        with zipfile.ZipFile(checkpoint) as archive:
+            bad = archive.testzip()
+        if bad is not None:
+            return f"member {bad} fails its checksum"
+        state = read_json(state_path(checkpoint))
+        float(state["elapsed_s"])
+    except (OSError, zipfile.BadZipFile, ValueError, KeyError, TypeError) as err:
+        return f"{type(err).__name__}: {err}"
+    return None
+
+
+def set_aside_damaged(run_dir, checkpoint):
+    """Moves a damaged checkpoint and its state file into `damaged/`.
+
+    Returns:
+        The checkpoint's new path.
+    """
+    folder = os.path.join(run_dir, DAMAGED_DIR)
+    os.makedirs(folder, exist_ok=True)
+    target = os.path.join(folder, f"{time.strftime('%Y%m%d-%H%M%S')}-{os.path.basename(checkpoint)}")
+    for path, new in ((checkpoint, target), (state_path(checkpoint), state_path(target))):
+        if os.path.exists(path):
+            os.replace(path, new)
+    return target
+
+
+def resume_point(run_dir, warn=print):
+    """The newest intact checkpoint; damaged newer ones are moved aside.
+
+    Returns:
+        `(epochs_done, path, damaged)`: `(0, None, ...)` for a fresh start;
+        `damaged` lists `{"epoch", "moved_to", "reason"}` per checkpoint set
+        aside (recorded in `summary.json`).
+    """
+    damaged = []
+    for epochs, path in checkpoints(run_dir):
+        reason = damage(path)
+        if reason is None:
+            return epochs, path, damaged
+        moved = set_aside_damaged(run_dir, path)
+        damaged.append({"epoch": epochs, "moved_to": moved, "reason": reason})
+        warn(
+            f"WARNING: checkpoint {path} is damaged ({reason}); moved to {moved}. "
+            "Trying the previous one."
+        )
+    if damaged:
+        warn("WARNING: no intact checkpoint left; the run starts from scratch.")
+    return 0, None, damaged
+
+
+def prune_checkpoints(run_dir, keep=KEEP_CHECKPOINTS):
+    """Removes all but the `keep` newest checkpoints, and leftover
+    temporary files of interrupted saves."""
+    kept = set()
+    for _, path in checkpoints(run_dir)[:keep]:
+        kept |= {os.path.abspath(path), os.path.abspath(state_path(path))}
     folder = os.path.join(run_dir, CHECKPOINT_DIR)
-    for path in glob.glob(os.path.join(folder, "*")) + glob.glob(
-        os.path.join(folder, ".*")
-    ):
-        if os.path.abspath(path) not in keep and os.path.isfile(path):
+    for path in glob.glob(os.path.join(folder, "*")) + glob.glob(os.path.join(folder, ".*")):
+        if os.path.abspath(path) not in kept and os.path.isfile(path):
             os.remove(path)
 
 
-def status(run_dir, flags_text):
-    """Whether a run is finished, can resume, or must start from scratch.
+# --- Status and stale folders.
 
-    Args:
-        run_dir: The run's folder.
-        flags_text: The flags the run would be started with now.
+
+def same_flags(run_dir, flags_text, default_lines=()):
+    """Whether the folder's `flags.txt` describes the experiment `flags_text` does.
+
+    An older `flags.txt` may lack the lines of flags added to the harness
+    since; it still matches when each missing line sets its flag to the
+    default (what the older code did), so adding a flag does not set every
+    finished run aside. A changed or removed line never matches.
+    """
+    flags_path = os.path.join(run_dir, FLAGS_FILE)
+    if not os.path.exists(flags_path):
+        return False
+    old, new = set(read_text(flags_path).splitlines()), set(flags_text.splitlines())
+    return old <= new and new - old <= set(default_lines)
+
+
+def status(run_dir, flags_text, default_lines=()):
+    """Whether a run is finished, can resume, or must start from scratch.
 
     Returns:
         `FINISHED` (summary present, same flags), `RESUMABLE` (same flags, a
         checkpoint exists) or `FRESH` (anything else, including a folder
-        holding a different experiment).
+        holding a different experiment). `default_lines`: see `same_flags`.
     """
-    flags_path = os.path.join(run_dir, FLAGS_FILE)
-    if not os.path.exists(flags_path) or read_text(flags_path) != flags_text:
+    if not same_flags(run_dir, flags_text, default_lines):
         return FRESH
     if os.path.exists(os.path.join(run_dir, SUMMARY_FILE)):
         return FINISHED
@@ -134,7 +249,7 @@ def status(run_dir, flags_text):
     return FRESH
 
 
-def set_aside_stale(run_dir, flags_text):
+def set_aside_stale(run_dir, flags_text, default_lines=()):
     """Moves a folder that holds another experiment out of the way.
 
     A run folder whose `flags.txt` differs from `flags_text` belongs to an
@@ -144,11 +259,75 @@ def set_aside_stale(run_dir, flags_text):
     Returns:
         The new path of the old folder, or `None` if nothing was moved.
     """
-    flags_path = os.path.join(run_dir, FLAGS_FILE)
     if not os.path.isdir(run_dir) or not os.listdir(run_dir):
         return None
-    if os.path.exists(flags_path) and read_text(flags_path) == flags_text:
+    if same_flags(run_dir, flags_text, default_lines):
         return None
     target = f"{run_dir}.stale-{time.strftime('%Y%m%d-%H%M%S')}"
     shutil.move(run_dir, target)
     return target
+
+
+# --- Locks.
+
+
+def lock_path(folder):
+    """The lock file of a run (or study) folder: a hidden sibling, so it
+    never moves with the folder (a stale folder is renamed under it)."""
+    folder = os.path.normpath(folder)
+    return os.path.join(os.path.dirname(folder), f".{os.path.basename(folder)}.lock")
+
+
+class RunLock:
+    """An exclusive `flock` on a folder's lock file.
+
+    The kernel drops the lock when the last process holding the file
+    closes it, so a killed owner (SIGKILL included) never leaves a stale
+    lock. The launcher takes the lock, prepares the folder and hands the
+    open file to the run process (`fd`, inherited), so no other process can
+    slip in between; it holds its copy until the run ends.
+
+    Args:
+        folder: The run (or study) folder.
+        fd: An inherited open descriptor of the lock file, already locked.
+    """
+
+    def __init__(self, folder, fd=None):
+        self.path = lock_path(folder)
+        self.fd = fd
+
+    def acquire(self, blocking=False):
+        """Takes the lock; returns False if another process holds it."""
+        if self.fd is None:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except OSError as err:
+            if err.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            os.close(self.fd)
+            self.fd = None
+            return False
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, f"{os.getpid()}\n".encode())
+        return True
+
+    def owner(self):
+        """The pid written by the holder, or `"?"`."""
+        try:
+            return read_text(self.path).strip() or "?"
+        except OSError:
+            return "?"
+
+    def release(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        self.acquire(blocking=True)
+        return self
+
+    def __exit__(self, *exc):
+        self.release()

@@ -1,4 +1,4 @@
-"""Statistics over seeds: mean, std, t-interval, paired test against a baseline.
+"""Statistics over seeds, and how each metric reads (title, direction, scale).
 
 With a handful of seeds the normal approximation understates uncertainty,
 so intervals use Student's t with n - 1 degrees of freedom, and variations
@@ -12,6 +12,39 @@ import math
 
 import numpy as np
 import scipy.stats
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricInfo:
+    """How to show a metric: its title, direction and display scale."""
+
+    title: str
+    higher_is_better: bool
+    scale: float = 1.0
+    digits: int = 2
+
+
+# Display order of the known metrics; other keys show under their own name.
+METRICS = {
+    "modes": MetricInfo("modes", True, digits=1),
+    "high_quality": MetricInfo("% high-quality", True, 100.0, 1),
+    "mode_kl": MetricInfo("mode KL", False, digits=3),
+    "classes": MetricInfo("classes", True, digits=1),
+    "class_kl": MetricInfo("class KL", False, digits=3),
+    "fid": MetricInfo("FID", False, digits=2),
+    "kid": MetricInfo("KID", False, digits=3),
+    "is": MetricInfo("IS", True, digits=2),
+    "precision": MetricInfo("precision", True, digits=3),
+    "recall": MetricInfo("recall", True, digits=3),
+    "density": MetricInfo("density", True, digits=3),
+    "coverage": MetricInfo("coverage", True, digits=3),
+    "diversity": MetricInfo("diversity", True, digits=3),
+    "wall_time_s": MetricInfo("wall s", False, digits=1),
+}
+
+
+def metric_info(key):
+    return METRICS.get(key, MetricInfo(key, True))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,163 +1,123 @@
 """Trains one run, in the current process, from its parsed flag values.
 
-`train_run` is what `run_one.py` calls. It resumes from the run's latest
-checkpoint when there is one, so a killed run loses at most the epoch in
-progress, and writes `summary.json` last, which marks the run finished.
+`train_run` is what `run_one.py` calls. It resumes from the newest intact
+checkpoint (a damaged one is moved aside with a warning and the previous
+one used, or the run starts afresh), so a killed run loses at most the
+epoch in progress, and writes `summary.json` last, which marks the run
+finished.
+
+`RunRecorder` does the per-epoch writing. At the end of every epoch, in
+this order:
+
+1. if the epoch was evaluated, its logs (losses and metrics) are appended to
+   `metrics.jsonl`, which is rewritten atomically;
+2. the training seconds so far go to `checkpoints/epoch_NNNN.json`, then the
+   model (weights, optimizer state, random-generator state) is saved
+   atomically to `checkpoints/epoch_NNNN.keras`, and all but the two newest
+   checkpoints are removed. A checkpoint counts once its `.keras` exists.
+
+A run killed between 1 and 2 holds a record newer than its checkpoint;
+`RunRecorder.resume` drops such records, so the resumed run rewrites them.
 """
 
 import os
 import shutil
 import time
 
-from benchmarks.harness import data as data_lib
-from benchmarks.harness import environment
-from benchmarks.harness import optimizers
-from benchmarks.harness import registry
+import keras
+
+from benchmarks.harness import build
 from benchmarks.harness import run_dir as run_dir_lib
 
-# --metrics=auto, by dataset.
-AUTO_METRICS = {
-    "ring": ("modes",),
-    "grid": ("modes",),
-    "stacked_mnist": ("modes",),
-    "mnist": ("fid", "kid", "is", "classes"),
-    "fashion_mnist": ("fid", "kid", "is", "classes"),
-    # The Inception extractor has no classifier head: no IS or classes.
-    "celeb_a": ("fid", "kid"),
-}
-# Feature extractor of the image metrics, by dataset (--extractor=auto).
-_EXTRACTORS = {
-    "mnist": "mnist",
-    "fashion_mnist": "fashion_mnist",
-    "celeb_a": "inception_v3",
-}
+
+def _jsonable(value):
+    try:
+        return float(keras.ops.convert_to_numpy(value))
+    except (TypeError, ValueError):
+        return str(value)
 
 
-def configure_runtime(values, threads=0):
-    """Threads, dtype policy and distribution strategy, before any model.
+class RunRecorder(keras.callbacks.Callback):
+    """Writes `metrics.jsonl` and checkpoints for one run.
 
     Args:
-        values: The run's flag values.
-        threads: TensorFlow intra-op threads (0 keeps the default). When
-            several runs share a machine, fewer threads per process avoids
-            oversubscribing its cores.
-
-    Returns:
-        The `tf.distribute.Strategy` to build and compile under.
+        run_dir: The run's folder.
+        metrics_callback: The `GANMetrics` callback whose `history` grows by
+            one entry per evaluation; `None` records every epoch.
+        steps_per_epoch: Training steps per epoch (for the `step` field).
+        records: Records kept from an interrupted attempt.
+        elapsed_before: Training seconds spent by earlier attempts.
+        checkpoint: Whether to save end-of-epoch checkpoints.
     """
-    import keras
-    import tensorflow as tf
 
-    if threads:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-    keras.mixed_precision.set_global_policy(values["mixed_precision"])
-    strategy = values["strategy"]
-    if strategy == "default":
-        return tf.distribute.get_strategy()
-    if strategy == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    if strategy == "multi_worker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    if strategy == "tpu":
-        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=values["tpu"])
-        tf.config.experimental_connect_to_cluster(resolver)
-        tf.tpu.experimental.initialize_tpu_system(resolver)
-        return tf.distribute.TPUStrategy(resolver)
-    raise ValueError(f"Unknown --strategy={strategy!r}.")
+    def __init__(self, run_dir, metrics_callback=None, steps_per_epoch=None,
+                 records=(), elapsed_before=0.0, checkpoint=True):
+        super().__init__()
+        self.run_dir = run_dir
+        self.metrics_callback = metrics_callback
+        self.steps_per_epoch = steps_per_epoch
+        self.records = list(records)
+        self.elapsed_before = float(elapsed_before)
+        self.checkpoint = checkpoint
+        self.epochs_done = None
+        self._start = None
+        self._evaluations_seen = 0
 
+    @staticmethod
+    def resume(run_dir, epochs_done):
+        """Records of an interrupted run that its checkpoint covers.
 
-def metric_callbacks(values, info):
-    """The evaluation callback for the run's `--metrics`, or `None`.
+        Returns:
+            `(records, elapsed_before)`: the kept records (also written back
+            to `metrics.jsonl`) and the training seconds they had reached.
+        """
+        path = os.path.join(run_dir, run_dir_lib.METRICS_FILE)
+        records = [r for r in run_dir_lib.read_jsonl(path) if r["epoch"] <= epochs_done]
+        run_dir_lib.write_jsonl(path, records)
+        elapsed = 0.0
+        if epochs_done:
+            state = run_dir_lib.state_path(run_dir_lib.checkpoint_path(run_dir, epochs_done))
+            elapsed = run_dir_lib.read_json(state)["elapsed_s"]
+        return records, elapsed
 
-    Returns:
-        A callback with a `history` list (one entry per evaluation) that
-        writes its values into the epoch's logs.
-    """
-    from keras_gans.callbacks import gan_metrics
+    @property
+    def elapsed(self):
+        """Training seconds so far, over every attempt."""
+        running = 0.0 if self._start is None else time.time() - self._start
+        return self.elapsed_before + running
 
-    metrics = tuple(values["metrics"])
-    if metrics == ("auto",):
-        metrics = AUTO_METRICS[info.name]
-    if not metrics:
-        return None
-    common = dict(
-        num_samples=values["eval_num_samples"],
-        every_n_epochs=values["eval_every_n_epochs"],
-        seed=values["seed"] + 10_000,
-    )
-    if not info.is_image:
-        if set(metrics) != {"modes"}:
-            raise ValueError(
-                f"2D mixtures support --metrics=modes only; got {list(metrics)}."
+    def on_train_begin(self, logs=None):
+        self._start = time.time()
+        if self.metrics_callback is not None:
+            self._evaluations_seen = len(self.metrics_callback.history)
+
+    def on_epoch_end(self, epoch, logs=None):
+        evaluated = self.metrics_callback is None
+        if self.metrics_callback is not None:
+            count = len(self.metrics_callback.history)
+            evaluated = count > self._evaluations_seen
+            self._evaluations_seen = count
+        if evaluated:
+            record = {k: _jsonable(v) for k, v in (logs or {}).items()}
+            record.update(epoch=epoch + 1, elapsed_s=round(self.elapsed, 3))
+            if self.steps_per_epoch:
+                record["step"] = (epoch + 1) * self.steps_per_epoch
+            self.records.append(record)
+            run_dir_lib.write_jsonl(
+                os.path.join(self.run_dir, run_dir_lib.METRICS_FILE), self.records
             )
-        return gan_metrics.GANMetrics(
-            metrics=("modes",),
-            extractor=None,
-            centers=info.centers,
-            std=info.std,
-            **common,
-        )
-    if info.name == "stacked_mnist":
-        from benchmarks.harness.stacked_modes import StackedMnistModes
-
-        if set(metrics) != {"modes"}:
-            raise ValueError(
-                "Stacked MNIST supports --metrics=modes only (modes hit of 1000 "
-                f"and KL to uniform); got {list(metrics)}."
+        self.epochs_done = epoch + 1
+        if self.checkpoint:
+            path = run_dir_lib.checkpoint_path(self.run_dir, epoch + 1)
+            run_dir_lib.write_json(
+                run_dir_lib.state_path(path),
+                {"epochs_done": epoch + 1, "elapsed_s": round(self.elapsed, 3)},
             )
-        return StackedMnistModes(value_range=info.value_range, **common)
-    if "modes" in metrics:
-        raise ValueError(
-            "--metrics=modes counts mixture components (ring, grid, "
-            "stacked_mnist); for MNIST-like data use --metrics=classes."
-        )
-    extractor = values["extractor"]
-    if extractor == "auto":
-        extractor = _EXTRACTORS[info.name]
-    reference = data_lib.reference_images(values, info, values["eval_num_samples"])
-    return gan_metrics.GANMetrics(
-        reference,
-        metrics=metrics,
-        extractor=extractor,
-        value_range=info.value_range,
-        **common,
-    )
+            run_dir_lib.atomic_write(path, self.model.save)
+            run_dir_lib.prune_checkpoints(self.run_dir)
 
 
-def _early_stopping(values):
-    import keras
-
-    metric = values["early_stopping_metric"]
-    if not metric:
-        return None
-    mode = values["early_stopping_mode"]
-    if mode == "auto":
-        # Keras' "auto" guesses from the name and gets fid/kid/kl wrong.
-        lower_is_better = ("fid", "kid", "kl", "loss")
-        mode = "min" if any(k in metric for k in lower_is_better) else "max"
-    return keras.callbacks.EarlyStopping(
-        monitor=metric, mode=mode, patience=values["early_stopping_patience"]
-    )
-
-
-def _sample_grid(values, info, directory):
-    from keras_gans.callbacks import SampleGrid
-
-    num = values["grid_samples"] or (64 if info.is_image else 2500)
-    # With no periodic pictures, an interval past the last epoch leaves only
-    # the final picture, which train_run writes itself.
-    every = values["grid_every_n_epochs"] or values["epochs"] + 1
-    return SampleGrid(
-        directory,
-        num_samples=num,
-        seed=1234,
-        every_n_epochs=every,
-        reference=info.centers,
-    )
-
-
-def train_run(values, run_dir, defaults, threads=0, verbose=2):
+def train_run(values, run_dir, threads=0, verbose=2):
     """Trains (or resumes) one run and writes its results.
 
     A resumed run restores weights, optimizer state, random-generator state
@@ -169,78 +129,51 @@ def train_run(values, run_dir, defaults, threads=0, verbose=2):
     Args:
         values: The run's flag values (from its `flags.txt`).
         run_dir: The run's folder.
-        defaults: Flag name -> default value (tricks off).
         threads: TensorFlow intra-op threads; 0 keeps the default.
         verbose: Keras `fit` verbosity (1 progress bar, 2 a line per epoch).
 
     Returns:
         The summary dict written to `summary.json`.
     """
-    import keras
-
-    from benchmarks.harness.recorder import RunRecorder
-
     process_start = time.time()
-    strategy = configure_runtime(values, threads)
-    info = data_lib.data_info(values)
-    entry = registry.get_entry(values["model"])
-    checkpoint = run_dir_lib.latest_checkpoint(run_dir)
-    epochs_done = checkpoint[0] if checkpoint else 0
+    strategy = build.configure_runtime(values, threads)
+    info = build.data_info(values)
+    cls = build.model_class(values["model"])
+    epochs_done, checkpoint, damaged = run_dir_lib.resume_point(
+        run_dir, warn=lambda text: print(text, flush=True)
+    )
     records, elapsed_before = RunRecorder.resume(run_dir, epochs_done)
-    # The data stream is built before TensorFlow's global seed is set: its
-    # per-pass shuffle seeds are tensors, which tf.data cannot combine with
-    # a global seed of 0 (it tests `(global, op) == (0, 0)` in Python). The
-    # order depends on the run's seed alone (see data.TrainingStream).
-    stream = data_lib.TrainingStream(values, info, with_labels=entry.needs_labels)
+    # Before the global seed is set (see build.TrainingStream).
+    stream = build.TrainingStream(values, info, with_labels=cls.needs_labels)
     steps = values["steps_per_epoch"] or stream.steps_per_pass
     dataset = stream.from_step(epochs_done * steps)
     keras.utils.set_random_seed(values["seed"])
     with strategy.scope():
         if checkpoint:
-            print(f"Resuming from {checkpoint[1]} (epoch {epochs_done}).", flush=True)
-            registry.model_class(values["model"])  # Registers the class.
-            model = keras.saving.load_model(checkpoint[1])
+            print(f"Resuming from {checkpoint} (epoch {epochs_done}).", flush=True)
+            model = keras.saving.load_model(checkpoint)
         else:
-            model = registry.build_model(values, info, defaults)
+            model = build.build_model(values, info)
             model.compile(
-                d_optimizer=optimizers.build_optimizer(values, "d"),
-                g_optimizer=optimizers.build_optimizer(values, "g"),
+                d_optimizer=build.build_optimizer(values, "d"),
+                g_optimizer=build.build_optimizer(values, "g"),
             )
 
-    callbacks = []
-    if values["instance_noise_schedule"] != "none":
-        from keras_gans.callbacks import VariableSchedule
-
-        callbacks.append(
-            VariableSchedule(
-                "instance_noise",
-                start=values["instance_noise"],
-                end=values["instance_noise_end"],
-                epochs=values["instance_noise_epochs"] or values["epochs"],
-                schedule=values["instance_noise_schedule"],
-            )
-        )
-    metrics = metric_callbacks(values, info)
-    if metrics is not None:
-        callbacks.append(metrics)
-    stopper = _early_stopping(values)
-    if stopper is not None:
-        if metrics is None:
-            raise ValueError("--early_stopping_metric needs --metrics to log it.")
-        callbacks.append(stopper)
-    grid = _sample_grid(values, info, os.path.join(run_dir, "samples"))
+    metrics = build.metrics_callback(values, info)
+    stopper = build.early_stopping(values, metrics)
+    grid = build.sample_grid(values, info, os.path.join(run_dir, "samples"))
     recorder = RunRecorder(run_dir, metrics, steps, records, elapsed_before)
-    callbacks += [grid, recorder]
-
+    # GANMetrics before EarlyStopping, which reads the metric it writes.
+    callbacks = [build.noise_schedule(values), metrics, stopper, grid, recorder]
     if epochs_done < values["epochs"]:
         model.fit(
             dataset,
             epochs=values["epochs"],
             initial_epoch=epochs_done,
             steps_per_epoch=steps,
-            callbacks=callbacks,
+            callbacks=[c for c in callbacks if c is not None],
             verbose=verbose,
-            shuffle=False,  # The dataset is shuffled (seeded) already.
+            shuffle=False,  # The stream is shuffled (seeded) already.
         )
     final_epochs = recorder.epochs_done or epochs_done
     grid.set_model(model)  # fit() did not run when resuming a complete run.
@@ -251,10 +184,25 @@ def train_run(values, run_dir, defaults, threads=0, verbose=2):
     )
     if values["export"]:
         _export(model, os.path.join(run_dir, run_dir_lib.EXPORT_DIR))
-    summary = _summary(
-        values, recorder, final_epochs, steps, stopper, process_start, strategy
-    )
-    summary["resumed_from_epoch"] = epochs_done
+    last = recorder.records[-1] if recorder.records else {}
+    summary = {
+        "seed": values["seed"],
+        "model": values["model"],
+        "dataset": values["dataset"],
+        "final": {k: v for k, v in last.items() if k not in ("epoch", "elapsed_s", "step")},
+        "final_epoch": last.get("epoch"),
+        "epochs_completed": final_epochs,
+        "steps_completed": final_epochs * steps,
+        "stopped_early": bool(stopper is not None and stopper.stopped_epoch > 0),
+        "wall_time_s": round(recorder.elapsed, 3),
+        "dtype_policy": keras.mixed_precision.global_policy().name,
+        "replicas": strategy.num_replicas_in_sync,
+        "process_time_s": round(time.time() - process_start, 3),
+        "resumed_from_epoch": epochs_done,
+        "damaged_checkpoints": damaged,
+        **build.environment(),
+        "flags": values,
+    }
     run_dir_lib.write_json(os.path.join(run_dir, run_dir_lib.SUMMARY_FILE), summary)
     shutil.rmtree(os.path.join(run_dir, run_dir_lib.CHECKPOINT_DIR), ignore_errors=True)
     return summary
@@ -269,30 +217,3 @@ def _export(model, path):
     keras_gans.export_generator(model, tmp)
     shutil.rmtree(path, ignore_errors=True)
     os.replace(tmp, path)
-
-
-def _summary(values, recorder, epochs_done, steps, stopper, process_start, strategy):
-    import keras
-
-    last = recorder.records[-1] if recorder.records else {}
-    stopped_early = bool(stopper is not None and stopper.stopped_epoch > 0)
-    return {
-        "seed": values["seed"],
-        "model": values["model"],
-        "dataset": values["dataset"],
-        "final": {
-            k: v for k, v in last.items() if k not in ("epoch", "elapsed_s", "step")
-        },
-        "final_epoch": last.get("epoch"),
-        "epochs_completed": epochs_done,
-        "steps_completed": None if steps is None else epochs_done * steps,
-        "stopped_early": stopped_early,
-        "wall_time_s": round(recorder.elapsed, 3),
-        "dtype_policy": keras.mixed_precision.global_policy().name,
-        "replicas": strategy.num_replicas_in_sync,
-        "process_time_s": round(time.time() - process_start, 3),
-        "git_commit": environment.git_commit(),
-        "versions": environment.versions(),
-        "device": environment.device_description(),
-        "flags": values,
-    }

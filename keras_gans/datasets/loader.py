@@ -2,9 +2,10 @@
 
 from keras_gans.datasets import images
 from keras_gans.datasets import pixels
+from keras_gans.datasets import stacked_mnist
 from keras_gans.datasets import synthetic
 
-DATASET_NAMES = synthetic.MIXTURE_NAMES + images.IMAGE_DATASET_NAMES
+DATASET_NAMES = synthetic.MIXTURE_NAMES + images.IMAGE_DATASET_NAMES + ("stacked_mnist",)
 # Dataset-specific keyword arguments accepted through `**kwargs`.
 _EXTRA_ARGUMENTS = {
     "ring": (),
@@ -12,6 +13,7 @@ _EXTRA_ARGUMENTS = {
     "mnist": ("download", "shuffle_buffer"),
     "fashion_mnist": ("download", "shuffle_buffer"),
     "celeb_a": ("download", "shuffle_buffer"),
+    "stacked_mnist": (),
 }
 
 
@@ -44,6 +46,10 @@ def load(
       otherwise from TensorFlow Datasets.
     - `"celeb_a"`: 64x64x3 faces (central 108x108 crop, resized), from
       TensorFlow Datasets; no labels.
+    - `"stacked_mnist"`: 28x28x3 images whose channels are three MNIST
+      digits drawn independently (`seed`), built from the local `mnist.npz`;
+      labels are the 1000 modes `100 a + 10 b + c` (see
+      `keras_gans.datasets.stacked_mnist`).
 
     Args:
         name: one of `DATASET_NAMES`.
@@ -99,6 +105,19 @@ def load(
     if batch_size is None:
         raise ValueError("`batch_size` must be a positive integer. Received: None.")
 
+    if name == "stacked_mnist":
+        return stacked_mnist.load_stacked_mnist(
+            split=split,
+            batch_size=batch_size,
+            value_range=value_range,
+            with_labels=with_labels,
+            shuffle=shuffle,
+            seed=seed,
+            data_dir=data_dir,
+            image_size=image_size,
+            num_examples=num_examples,
+            drop_remainder=drop_remainder,
+        )
     if name in synthetic.MIXTURE_NAMES:
         if image_size is not None:
             raise ValueError(

@@ -16,8 +16,7 @@ if sys.path[:1] != [PROJECT_ROOT]:
 
 import pytest  # noqa: E402
 
-from benchmarks.harness import run_flags  # noqa: E402
-from benchmarks.harness import study_flags  # noqa: E402
+from benchmarks.harness import flags as harness_flags  # noqa: E402
 
 # A ring study small enough to train in a few seconds per run.
 TINY_RING_ARGS = [
@@ -40,14 +39,12 @@ def tiny_ring_args():
 
 @pytest.fixture
 def run_flag_names():
-    return run_flags.run_flag_names()
+    return harness_flags.run_flag_names()
 
 
 @pytest.fixture
 def study_flag_names():
-    from absl import flags
-
-    return study_flags.define_study_flags(flags.FlagValues())
+    return harness_flags.study_flag_names()
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
-"""A tiny real study, end to end: 2 variations x 2 seeds on MNIST, then a re-run."""
+"""A tiny real study, end to end: 2 variations x 2 seeds on MNIST, trained by
+two `ablate.py` processes at once on one folder, re-reported, then re-run."""
 
 import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from benchmarks.harness import run_dir
-from benchmarks.harness import stacked_mnist
 
 PROJECT_ROOT = os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -41,25 +40,38 @@ def _study_args(output_dir, data_dir):
         "--eval_num_samples=100",
         "--grid_samples=16",
         "--seeds=0,1",
+        "--parallel=1",
         "--variation=baseline",
         # Also checks the pass-through of a dtype policy and of the export.
         "--variation=smooth:real_label=0.9,export=true,mixed_precision=mixed_bfloat16",
     ]
 
 
-def test_tiny_study_writes_every_artefact_and_reruns_as_a_no_op(
+@pytest.mark.slow
+def test_two_concurrent_studies_on_one_folder_train_each_run_once(
     tmp_path, shared_data_dir, python_env
 ):
     output_dir = str(tmp_path)
     command = [sys.executable, ABLATE] + _study_args(output_dir, shared_data_dir)
-    result = subprocess.run(
-        command, capture_output=True, text=True, env=python_env, timeout=300
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
-    assert "4 runs: 0 already finished, 4 to train, 2 at a time." in out
-    assert "[4/4 done]" in out and "ETA" in out
-    assert "[2/4 smooth/seed_0] Epoch 2/2" in out  # Per-run progress lines.
+    # Two processes on one output folder (as two shells, or a job array
+    # without --num_shards would): the run locks split the work between them.
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=python_env)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=400) for p in processes]
+    for process, (out, err) in zip(processes, outputs):
+        assert process.returncode == 0, out + err
+        # (The second may start after the first has finished a run.)
+        assert "4 runs: " in out and " to train, 1 at a time." in out
+        assert "cuda" not in out + err and "absl::InitializeLog" not in out + err
+    out = outputs[0][0] + outputs[1][0]
+    # Every run started exactly once, by one of the two.
+    for run in ("baseline/seed_0", "smooth/seed_0", "baseline/seed_1", "smooth/seed_1"):
+        assert out.count(f" {run}] start (tiny_mnist)") == 1, out
+    assert out.count("finished by the other process.") == out.count("another process (pid")
+    assert "Epoch 2/2" in out and "ETA" in out  # Per-run progress lines.
 
     study = os.path.join(output_dir, "tiny_mnist")
     for variation in ("baseline", "smooth"):
@@ -82,11 +94,14 @@ def test_tiny_study_writes_every_artefact_and_reruns_as_a_no_op(
             assert os.path.exists(os.path.join(folder, "log.txt"))
             exported = os.path.join(folder, "generator", "saved_model.pb")
             assert os.path.exists(exported) == (variation == "smooth")
+            assert summary["damaged_checkpoints"] == [] and summary["resumed_from_epoch"] == 0
+            log = run_dir.read_text(os.path.join(folder, "log.txt"))
+            assert log.count("Epoch 1/2") == 1  # Trained once, by one process.
     report = run_dir.read_text(os.path.join(study, "report.md"))
     assert "| smooth | 2 |" in report and "paired t-test" in report
     assert os.path.exists(os.path.join(study, "results.csv"))
     assert os.path.exists(os.path.join(study, "figures", "samples.png"))
-    assert "Study tiny_mnist (mnist)" in out
+    assert "Study tiny_mnist (mnist)" in outputs[0][0] and "Study tiny_mnist" in outputs[1][0]
 
     # The same command again trains nothing and rewrites no result.
     summary_path = os.path.join(study, "baseline", "seed_0", "summary.json")
@@ -97,27 +112,3 @@ def test_tiny_study_writes_every_artefact_and_reruns_as_a_no_op(
     assert again.returncode == 0, again.stdout + again.stderr
     assert "4 runs: 4 already finished, 0 to train" in again.stdout
     assert os.stat(summary_path).st_mtime_ns == before
-
-
-def test_stacked_mnist_stacks_three_digits_into_1000_modes(shared_data_dir):
-    from keras_gans import datasets
-
-    images, labels = datasets.load_local_arrays(
-        "mnist", "test", data_dir=shared_data_dir
-    )
-    stacked, modes = stacked_mnist.stack(images, labels, 2000, seed=0)
-    assert stacked.shape == (2000, 28, 28, 3) and stacked.dtype == np.uint8
-    # Recover which MNIST image each channel came from, and check its label.
-    index = np.random.default_rng(0).integers(0, len(images), size=(2000, 3))
-    for k in range(3):
-        np.testing.assert_array_equal(stacked[..., k], images[index[:, k], ..., 0])
-    np.testing.assert_array_equal(
-        modes,
-        labels[index[:, 0]] * 100 + labels[index[:, 1]] * 10 + labels[index[:, 2]],
-    )
-    assert len(np.unique(modes)) > 800  # 2000 uniform draws of 1000 modes.
-    batch = next(
-        iter(stacked_mnist.load("test", batch_size=8, data_dir=shared_data_dir))
-    )
-    assert batch.shape == (8, 28, 28, 3)
-    assert float(batch.numpy().min()) >= -1.0 and float(batch.numpy().max()) <= 1.0

@@ -7,9 +7,9 @@ import sys
 import pytest
 
 from benchmarks.harness import plan
-from benchmarks.harness import variations as variations_lib
-from benchmarks.harness.variations import VariationError
-from benchmarks.harness.variations import parse_variation
+from benchmarks.harness import flags as variations_lib
+from benchmarks.harness.flags import VariationError
+from benchmarks.harness.flags import parse_variation
 
 ABLATE = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -92,6 +92,12 @@ def test_no_variation_means_one_baseline(run_flag_names):
         ("--d_optimizer=adamw", r"<adam\|sgd\|rmsprop>"),
         ("--metrics=fid,fdi", "--metrics takes auto or names from"),
         ("--dropout_typo=1", "dropout_typo"),
+        ("--penalties=r1:10@0", "--penalties takes intervals >= 1"),
+        ("--penalties=r3:1", "--penalties items are NAME:WEIGHT"),
+        ("--augment=color+rotate", "--augment takes none or"),
+        ("--d_init=he_normal:2", "--d_init takes a value only for"),
+        ("--g_epsilon=nan", "finite"),
+        ("--ema_decay=1.5", "ema_decay"),
     ],
 )
 def test_bad_values_fail_with_the_flag_named(override, match):
@@ -149,3 +155,81 @@ def test_cli_help_documents_the_variation_syntax(python_env):
     # absl exits with status 1 after printing the help.
     assert "--variation=NAME[:flag=value,flag=value,...]" in result.stdout
     assert "--real_label" in result.stdout and "--seeds" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "override, match",
+    [
+        ("--d_learning_rate=nan", "--d_learning_rate must be a finite number"),
+        ("--instance_noise=inf", "--instance_noise must be a finite number"),
+        ("--seed=-1", r"flag --seed=-1: -1 is not a non-negative integer"),
+        ("--g_beta_1=1.5", r"flag --g_beta_1=1.5"),
+        ("--categorical_dims=10,1", "--categorical_dims takes integers >= 2"),
+    ],
+)
+def test_values_that_cannot_work_fail_naming_the_flag(override, match):
+    with pytest.raises(VariationError, match=match):
+        plan.resolve_run_flags([override], "v1")
+
+
+def _study_flags(*args):
+    from absl import flags as absl_flags
+
+    fv = absl_flags.FlagValues()
+    variations_lib.define(fv, variations_lib.STUDY_FLAGS)
+    fv(["ablate", *args])
+    return fv
+
+
+@pytest.mark.parametrize(
+    "arg, match",
+    [
+        ("--seeds=-1", "--seeds takes seeds >= 0"),
+        ("--seeds=0,x", "--seeds takes integers >= 0"),
+        ("--seeds=1,0,1", "--seeds lists a seed twice"),
+        ("--datasets=ring,ring", "--datasets lists a dataset twice"),
+        ("--datasets=ring,rnig", "--datasets unknown"),
+        ("--study=../../x", "--study names a folder under --output_dir"),
+        ("--parallel=0", "flag --parallel=0"),
+    ],
+)
+def test_study_flags_are_checked_when_parsed(arg, match):
+    from absl import flags as absl_flags
+
+    with pytest.raises(absl_flags.IllegalFlagValueError, match=match):
+        _study_flags(arg)
+    assert _study_flags("--seeds=0,3", "--study=ok_name.v2").seeds == ["0", "3"]
+
+
+def test_cli_bad_value_fails_before_any_run_naming_the_flag(python_env, tmp_path):
+    result = _ablate("--seeds=0,-1", f"--output_dir={tmp_path}", env=python_env)
+    assert result.returncode == 2
+    assert "--seeds takes seeds >= 0; got -1." in result.stderr
+    assert not os.listdir(tmp_path)
+
+
+def test_stabiliser_flags_become_the_library_objects():
+    import keras
+
+    from benchmarks.harness import build
+    from keras_gans import penalties
+
+    fv, _ = plan.resolve_run_flags([
+        "--loss=hinge", "--penalties=r1:10@16,gp:2", "--ema_decay=0.999", "--pack=2",
+        "--augment=translation+cutout", "--d_spectral_norm", "--d_minibatch_stddev",
+        "--update_scheme=simultaneous", "--d_init=orthogonal:1.4", "--d_epsilon=1e-8",
+        "--latent_dim=4", "--g_width=8", "--d_width=8"])
+    values = fv.flag_values_dict()
+    model = build.build_model(values, build.data_info(values))
+    assert type(model.loss).__name__ == "Hinge" and model.pack == 2
+    assert [type(p) for p in model.penalties] == [penalties.R1, penalties.GradientPenalty]
+    assert model.penalties[0].every_n_steps == 16 and model.penalties[0].gamma == 10.0
+    assert model.ema_decay == 0.999 and model.update_scheme == "simultaneous"
+    assert model.augment.policy == ("translation", "cutout")
+    assert tuple(model.discriminator.inputs[0].shape) == (None, 4)
+    layers = model.discriminator.layers
+    assert any(isinstance(l, keras.layers.SpectralNormalization) for l in layers)
+    assert any(type(l).__name__ == "MinibatchStdDev" for l in layers)
+    kernel = next(l for l in layers if isinstance(l, keras.layers.SpectralNormalization))
+    assert kernel.layer.kernel_initializer.gain == 1.4
+    assert float(build.build_optimizer(values, "d").epsilon) == 1e-8

@@ -1,15 +1,17 @@
-"""Expansion of variations x seeds x datasets into runs, and sharding."""
+"""Expansion of variations x seeds x datasets into runs, checks, sharding."""
 
+import ast
 import glob
+import inspect
 import os
 
 import pytest
 from absl import flags
 
+from benchmarks.harness import flags as variations_lib
 from benchmarks.harness import plan
-from benchmarks.harness import run_flags
-from benchmarks.harness import study_flags
-from benchmarks.harness import variations as variations_lib
+
+run_flags = study_flags = variations_lib
 
 CONFIG_DIR = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -56,7 +58,7 @@ def test_flags_text_is_complete_and_parses_back_to_the_same_values(run_flag_name
         "s", ["--g_depth=3"], _variations(run_flag_names)[1:], [4], ["grid"]
     )
     fv = flags.FlagValues()
-    names = run_flags.define_run_flags(fv)
+    names = run_flags.define(fv, run_flags.RUN_FLAGS)
     fv(["run"] + run.flags_text.split())
     assert {n: fv[n].value for n in names} == {n: run.values[n] for n in names}
     again = plan.plan_study(
@@ -76,10 +78,28 @@ def test_study_folder_is_suffixed_with_the_dataset_once():
     assert plan.study_folder("stacked_mnist", "stacked_mnist") == "stacked_mnist"
 
 
-@pytest.mark.parametrize("seeds, match", [([], "empty"), ([1, 1], "twice")])
-def test_bad_seed_lists_fail(run_flag_names, seeds, match):
+@pytest.mark.parametrize(
+    "study, seeds, datasets, match",
+    [
+        ("s", [], ["ring"], "--seeds is empty"),
+        ("s", [1, 1], ["ring"], "--seeds lists an entry twice"),
+        ("s", [-1], ["ring"], "--seeds must be >= 0"),
+        ("s", [0], ["ring", "ring"], "--datasets lists an entry twice"),
+        ("../../x", [0], ["ring"], "names a folder under --output_dir"),
+        ("", [0], ["ring"], "names a folder"),
+    ],
+)
+def test_plans_that_would_collide_or_escape_fail(run_flag_names, study, seeds, datasets, match):
     with pytest.raises(ValueError, match=match):
-        plan.plan_study("s", [], _variations(run_flag_names), seeds, ["ring"])
+        plan.plan_study(study, [], _variations(run_flag_names), seeds, datasets)
+
+
+def test_two_variations_with_identical_flags_are_refused(run_flag_names):
+    variations = variations_lib.parse_variations(
+        ["baseline", "same:real_label=1.0", "other:real_label=0.9"], run_flag_names
+    )
+    with pytest.raises(ValueError, match="'baseline' and 'same' train identical runs"):
+        plan.plan_study("s", [], variations, [0], ["ring"])
 
 
 @pytest.mark.parametrize("num_shards", [1, 2, 3, 5])
@@ -107,8 +127,8 @@ def test_invalid_shard_arguments_fail():
 )
 def test_every_checked_in_flagfile_plans(path):
     fv = flags.FlagValues()
-    run_names = run_flags.define_run_flags(fv)
-    study_names = study_flags.define_study_flags(fv)
+    run_names = run_flags.define(fv, run_flags.RUN_FLAGS)
+    study_names = run_flags.define(fv, run_flags.STUDY_FLAGS)
     fv(["ablate", f"--flagfile={path}"])
     with open(path, encoding="utf-8") as f:
         header = f.read()
@@ -123,3 +143,191 @@ def test_every_checked_in_flagfile_plans(path):
     )
     assert len(runs) == len(variations) * len(fv.seeds) * max(1, len(fv.datasets))
     assert variations[0].name == "baseline"
+
+
+def _values(*args):
+    fv, _ = plan.resolve_run_flags(list(args))
+    return fv.flag_values_dict()
+
+
+def _mnist_values(*args):
+    return _values(
+        "--dataset=mnist", "--g_filters=4", "--d_filters=4", "--latent_dim=8", *args
+    )
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (["--model=wgan", "--real_label=0.9"], "Wasserstein trains a critic with unbounded"),
+        (["--loss=hinge", "--label_flip=0.1"], "loss='hinge' does not take label_flip"),
+        (["--loss=relativistic", "--separate_batches=true"], "needs both batches"),
+        (["--model=wgan", "--d_steps=3", "--n_critic=4"], "n_critic is the name of d_steps"),
+        (["--model=conditional_gan", "--pack=2"], "judges samples only"),
+        (["--model=vaegan", "--update_scheme=simultaneous"], "own generator objective"),
+        (["--fresh_samples"], "set --steps_per_epoch"),
+        (["--model=acgan", "--dataset=celeb_a"], "trains on labels, but --dataset=celeb_a"),
+        (["--g_architecture=dcgan"], "dcgan is for images"),
+        (["--d_init=not_an_initializer"], "not_an_initializer"),
+        (["--g_output_activation=tanh"], "squashes samples"),
+        (["--metrics=fid"], "supports --metrics=modes only"),
+        (["--early_stopping_metric=modes", "--metrics="], "needs --metrics to log it"),
+    ],
+)
+def test_check_refuses_what_the_run_would_refuse(args, match):
+    from benchmarks.harness import build
+
+    with pytest.raises((ValueError, TypeError), match=match):
+        build.check(_values("--latent_dim=4", "--g_width=4", "--d_width=4", *args))
+
+
+def test_check_runs_names_the_variation_and_checks_each_configuration_once(
+    run_flag_names, monkeypatch
+):
+    from benchmarks.harness import build
+
+    variations = variations_lib.parse_variations(
+        ["baseline", "wgan_smooth:model=wgan,real_label=0.9"], run_flag_names
+    )
+    runs = plan.plan_study("s", ["--latent_dim=4", "--g_width=4", "--d_width=4"],
+                           variations, [0, 1], ["ring"])
+    with pytest.raises(variations_lib.VariationError, match="Variation 'wgan_smooth'"):
+        plan.check_runs(runs)
+    calls = []
+    monkeypatch.setattr(build, "check", lambda values: calls.append(values["seed"]) or "c")
+    assert list(plan.check_runs(runs).values()) == ["c", "c"]
+    assert calls == [0, 0]  # Seeds 1 share the seed-0 checks.
+
+
+def _builder_defaults(function):
+    return {n: p.default for n, p in inspect.signature(function).parameters.items()}
+
+
+def test_model_flag_defaults_equal_the_constructor_defaults():
+    """Tricks are passed only when they differ from their flag default, so
+    the defaults must be the constructors'."""
+    import keras_gans
+
+    from benchmarks.harness import build
+
+    checked = 0
+    gan_arguments = build._own_arguments(keras_gans.GAN)
+    for flag, argument in {**run_flags.targets("model"), **run_flags.targets("variant")}.items():
+        for name in run_flags.MODELS.values():
+            cls = getattr(keras_gans, name)
+            for base in cls.__mro__:
+                if base.__module__.startswith("keras_gans") and argument in build._own_arguments(base):
+                    if base is not keras_gans.GAN and argument in gan_arguments:
+                        # A preset's own default (WGAN's loss and d_steps):
+                        # flags at GAN's default leave it in place.
+                        continue
+                    default = _builder_defaults(base.__init__)[argument]
+                    assert run_flags.default_value(flag) == default, (flag, base.__name__)
+                    checked += 1
+    assert checked >= 25
+    adam = keras_gans.GAN.default_optimizer(None)
+    assert run_flags.default_value("d_learning_rate") == pytest.approx(float(adam.learning_rate))
+    assert run_flags.default_value("g_beta_1") == adam.beta_1
+    assert run_flags.default_value("d_beta_2") == adam.beta_2
+
+
+def test_flags_reach_the_builders_and_constructor_that_take_them():
+    from benchmarks.harness import build
+
+    values = _mnist_values(
+        "--d_dropout=0.3", "--g_width=7", "--g_batch_norm=false", "--d_activation=relu",
+        "--d_optimizer=sgd", "--d_momentum=0.9", "--g_beta_2=0.9", "--real_label=0.9",
+        "--model=infogan", "--categorical_dims=10,4", "--n_critic=3",
+    )
+    from keras_gans import networks
+
+    info = build.data_info(values)
+    # Only the arguments the builder names: width is an MLP argument.
+    assert build._table_arguments(values, "net", "d", networks.dcgan_discriminator) == {
+        "filters": 4, "activation": "relu", "dropout": 0.3,
+        "kernel_initializer": "glorot_normal", "spectral_norm": False,
+        "minibatch_stddev": False,
+    }
+    assert build._table_arguments(values, "net", "g", networks.mlp_generator) == {
+        "width": 7, "batch_norm": False, "dropout": 0.0,
+        "kernel_initializer": "glorot_normal",
+    }
+    cls = build.model_class("infogan")
+    # n_critic is a WGAN argument: InfoGAN ignores it; real_label is a trick.
+    from keras_gans import losses
+
+    assert build.model_arguments(values, info, cls) == {
+        "loss": losses.BinaryCrossEntropy(real_label=0.9), "categorical_dims": (10, 4),
+        "seed": 0,
+    }
+    d_opt, g_opt = build.build_optimizer(values, "d"), build.build_optimizer(values, "g")
+    assert type(d_opt).__name__ == "SGD" and d_opt.momentum == 0.9
+    assert float(d_opt.learning_rate) == pytest.approx(2e-4)
+    assert type(g_opt).__name__ == "Adam" and (g_opt.beta_1, g_opt.beta_2) == (0.5, 0.9)
+    model = build.build_model(values, info)
+    # InfoGAN's codes (10 + 4 categorical, 2 continuous) widen G's input;
+    # its Q heads come from InfoGAN.discriminator_heads.
+    assert model.generator.input_shape == (None, 8 + 16)
+    assert {"logit", "q_cat_logits", "q_cont_mean"} <= set(model.discriminator.output)
+    assert model.discriminator.output["q_cat_logits"].shape[-1] == 14
+
+
+def test_conditional_and_encoder_models_get_the_networks_their_class_asks_for():
+    from benchmarks.harness import build
+
+    for model, g_inputs, d_inputs in (("conditional_gan", 2, 2), ("acgan", 2, 1)):
+        values = _mnist_values(f"--model={model}")
+        built = build.build_model(values, build.data_info(values))
+        assert len(built.generator.inputs) == g_inputs
+        assert len(built.discriminator.inputs) == d_inputs
+        assert built.num_classes == 10
+    values = _mnist_values("--model=vaegan")
+    assert build.build_model(values, build.data_info(values)).encoder.input_shape == (
+        None, 28, 28, 1
+    )
+
+
+def test_estimate_uses_measured_runs_and_parallel_slots(run_flag_names, tmp_path):
+    from benchmarks.harness import build
+    from benchmarks.harness import run_dir
+
+    variations = variations_lib.parse_variations(["a", "b:d_steps=2"], run_flag_names)
+    runs = plan.plan_study("s", [], variations, [0, 1], ["ring"])
+    costs = {plan._without_seed(r.flags_text): build.Cost(1000, 1000) for r in runs}
+    modelled = costs[plan._without_seed(runs[0].flags_text)].seconds(runs[0].values)
+    assert modelled > build.STARTUP_S
+    finished = runs[0].run_dir(str(tmp_path))
+    run_dir.write_text(os.path.join(finished, "flags.txt"), runs[0].flags_text)
+    run_dir.write_json(os.path.join(finished, "summary.json"), {"process_time_s": 30.0})
+    per_run, total = plan.estimate(runs, costs, str(tmp_path), parallel=2)
+    assert [source for _, source in per_run] == ["finished", "modelled", "measured", "modelled"]
+    assert per_run[2][0] == 30.0  # Seed 1 of "a", from seed 0's measured time.
+    b_seconds = per_run[1][0]
+    # Slots: [0 + 30, b + b] in plan order.
+    assert total == pytest.approx(max(30.0, 2 * b_seconds))
+
+
+def test_harness_modules_import_no_cycle():
+    """flags -> plan -> run -> record -> report, imports in functions included."""
+    harness = os.path.join(os.path.dirname(CONFIG_DIR), "harness")
+    modules = [f[:-3] for f in os.listdir(harness) if f.endswith(".py") and f != "__init__.py"]
+    graph = {}
+    for module in modules:
+        with open(os.path.join(harness, module + ".py"), encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+        graph[module] = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "benchmarks.harness"
+            for alias in node.names
+        }
+    assert len(modules) <= 10
+    assert graph["flags"] == set() and graph["run_dir"] == set()
+
+    def visit(module, path):
+        assert module not in path, f"import cycle: {' -> '.join(path + [module])}"
+        for dependency in graph[module]:
+            visit(dependency, path + [module])
+
+    for module in modules:
+        visit(module, [])

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from benchmarks.harness import reporting
+from benchmarks.harness import report as reporting
 from benchmarks.harness import stats
 
 # Student t quantile t_{0.975, 2} (tables: 4.303).
@@ -149,3 +149,111 @@ def test_missing_results_and_bad_baseline_fail_clearly(tmp_path, synthetic_study
         reporting.load_study(str(tmp_path / "empty"))
     with pytest.raises(ValueError, match="Baseline 'nope' has no finished run"):
         reporting.load_study(synthetic_study, baseline="nope")
+
+
+REPORT_PY = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    "benchmarks",
+    "report.py",
+)
+
+
+def test_report_py_standalone_reproduces_report_md_byte_for_byte(synthetic_study, python_env):
+    import subprocess
+    import sys
+
+    reporting.write_report(synthetic_study, plots=True)
+    with open(os.path.join(synthetic_study, "report.md"), "rb") as f:
+        written = f.read()
+    os.remove(os.path.join(synthetic_study, "report.md"))
+    result = subprocess.run(
+        [sys.executable, REPORT_PY, f"--study_dir={synthetic_study}"],
+        capture_output=True, text=True, env=python_env, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Study toy_ring (ring)" in result.stdout
+    with open(os.path.join(synthetic_study, "report.md"), "rb") as f:
+        assert f.read() == written
+    missing = subprocess.run(
+        [sys.executable, REPORT_PY], capture_output=True, text=True, env=python_env, timeout=60
+    )
+    assert missing.returncode == 2 and "give --study_dir=FOLDER" in missing.stderr
+
+
+def _toy_study(directory, name, modes_by_seed):
+    for seed, m in enumerate(modes_by_seed):
+        _write_summary(directory, "baseline", seed, modes=m, high_quality=0.1, mode_kl=0.5)
+        _write_summary(directory, "smooth", seed, modes=m + 1.0, high_quality=0.1, mode_kl=0.5)
+    with open(os.path.join(directory, "study.json"), "w") as f:
+        json.dump({"study": name, "dataset": "ring", "variations": ["baseline", "smooth"]}, f)
+    return reporting.load_study(directory)
+
+
+def test_compare_pairs_two_studies_by_variation_and_seed(tmp_path):
+    f32 = _toy_study(str(tmp_path / "f32"), "f32", [1.0, 2.0, 3.0])
+    bf16 = _toy_study(str(tmp_path / "bf16"), "bf16", [2.0, 2.0, 5.0])
+    table = reporting.compare([f32, bf16])
+    expected_p = stats.paired_comparison({0: 2, 1: 2, 2: 5}, {0: 1, 1: 2, 2: 3}).p_value
+    # Differences per seed 1, 0, 2: mean +1.0.
+    assert f"| baseline | modes | 2.0 ± 1.0 | 3.0 ± 1.7 | +1.0 (p={expected_p:.3g}) |" in table
+    assert f"| smooth | modes | 3.0 ± 1.0 | 4.0 ± 1.7 | +1.0 (p={expected_p:.3g}) |" in table
+    assert "| `f32` | `bf16` | `bf16` − `f32` |" in table
+
+
+README_TEXT = """# Project
+
+Some prose.
+
+<!-- results:toy_ring metrics=modes,high_quality -->
+stale table
+<!-- /results:toy_ring -->
+
+More prose.
+"""
+
+
+def test_readme_blocks_are_regenerated_from_results_and_drift_is_caught(
+    tmp_path, synthetic_study
+):
+    results_dir = os.path.dirname(synthetic_study)
+    updated, names = reporting.update_readme(README_TEXT, results_dir)
+    assert names == ["toy_ring"]
+    assert "stale table" not in updated and updated.endswith("More prose.\n")
+    assert (
+        "| variation | seeds | modes | % high-quality | vs `baseline` (modes) |" in updated
+    )
+    expected_p = stats.paired_comparison({0: 2, 1: 3, 2: 7}, {0: 1, 1: 2, 2: 3}).p_value
+    assert f"| smooth | 3 | 4.0 ± 2.6 | 20.0 ± 0.0 | +2.0 (p={expected_p:.3g}) |" in updated
+    assert reporting.update_readme(updated, results_dir) == (updated, ["toy_ring"])
+    # A result that changes makes the README disagree.
+    _write_summary(synthetic_study, "late", 0, modes=9.0, high_quality=0.9, mode_kl=0.0)
+    assert reporting.update_readme(updated, results_dir)[0] != updated
+
+
+def test_readme_tables_match_the_committed_results():
+    """Every README results block equals what the committed study folders give."""
+    root = os.path.dirname(os.path.dirname(REPORT_PY))
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    updated, names = reporting.update_readme(text, os.path.join(root, "benchmarks", "results"))
+    assert updated == text, (
+        f"README blocks {names} disagree with benchmarks/results; run "
+        "python benchmarks/report.py --readme=README.md"
+    )
+
+
+def test_reporting_and_writing_files_never_import_tensorflow(synthetic_study):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from benchmarks.harness import report; "
+        f"report.write_report({synthetic_study!r}, plots=False); "
+        "print(sorted(m for m in ('tensorflow', 'keras', 'keras_gans') if m in sys.modules))"
+    )
+    root = os.path.dirname(os.path.dirname(REPORT_PY))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=root, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    assert os.path.exists(os.path.join(synthetic_study, "report.md"))

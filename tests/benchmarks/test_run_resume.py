@@ -1,4 +1,5 @@
-"""Run folders: status, atomic writes, skipping finished runs, resuming killed ones."""
+"""Run folders: status, atomic writes, locks, skipping finished runs,
+resuming killed ones, surviving damaged checkpoints."""
 
 import os
 import signal
@@ -6,14 +7,14 @@ import stat
 import subprocess
 import sys
 import time
+import zipfile
 
 import pytest
 
+from benchmarks.harness import flags as variations_lib
 from benchmarks.harness import launcher as launcher_lib
 from benchmarks.harness import plan
 from benchmarks.harness import run_dir
-from benchmarks.harness import variations as variations_lib
-from benchmarks.harness.recorder import RunRecorder
 
 RUN_ONE = launcher_lib.RUN_ONE
 
@@ -47,7 +48,7 @@ def test_stale_results_are_moved_aside_not_deleted(tmp_path):
     assert os.path.exists(os.path.join(moved, "summary.json"))
 
 
-def test_latest_checkpoint_ignores_partial_saves_and_prune_keeps_its_state(tmp_path):
+def test_latest_checkpoint_ignores_partial_saves_and_prune_keeps_the_last_two(tmp_path):
     folder = str(tmp_path)
     for epoch in (1, 2, 10):
         _touch(run_dir.checkpoint_path(folder, epoch))
@@ -58,11 +59,91 @@ def test_latest_checkpoint_ignores_partial_saves_and_prune_keeps_its_state(tmp_p
         10,
         run_dir.checkpoint_path(folder, 10),
     )
-    run_dir.prune_checkpoints(folder, 10)
+    run_dir.prune_checkpoints(folder)
     assert sorted(os.listdir(os.path.join(folder, "checkpoints"))) == [
+        "epoch_0002.json",
+        "epoch_0002.keras",
         "epoch_0010.json",
         "epoch_0010.keras",
     ]
+
+
+def _checkpoint(folder, epoch, elapsed):
+    path = run_dir.checkpoint_path(folder, epoch)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("model.weights.h5", b"w" * 5000)
+        archive.writestr("config.json", '{"epoch": %d}' % epoch)
+    run_dir.write_json(run_dir.state_path(path), {"epochs_done": epoch, "elapsed_s": elapsed})
+    return path
+
+
+def _truncate(path):
+    with open(path, "r+b") as f:
+        f.truncate(os.path.getsize(path) // 2)
+
+
+def test_a_damaged_checkpoint_is_set_aside_and_the_previous_one_resumed(tmp_path):
+    folder = str(tmp_path / "seed_0")
+    _checkpoint(folder, 1, 1.5)
+    newest = _checkpoint(folder, 2, 3.0)
+    assert run_dir.damage(newest) is None
+    _truncate(newest)
+    assert "BadZipFile" in run_dir.damage(newest)
+    warnings = []
+    epochs, path, damaged = run_dir.resume_point(folder, warn=warnings.append)
+    assert (epochs, path) == (1, run_dir.checkpoint_path(folder, 1))
+    assert [d["epoch"] for d in damaged] == [2] and "BadZipFile" in damaged[0]["reason"]
+    moved = damaged[0]["moved_to"]
+    assert moved.startswith(os.path.join(folder, "damaged")) and os.path.exists(moved)
+    assert os.path.exists(run_dir.state_path(moved))  # Its state file went along.
+    assert run_dir.latest_checkpoint(folder)[0] == 1
+    assert "is damaged" in warnings[0] and "Trying the previous one" in warnings[0]
+
+
+def test_with_no_intact_checkpoint_left_the_run_starts_fresh(tmp_path):
+    folder = str(tmp_path / "seed_0")
+    _truncate(_checkpoint(folder, 1, 1.5))
+    # An intact zip whose state file is unreadable cannot be resumed either.
+    second = _checkpoint(folder, 2, 3.0)
+    with open(run_dir.state_path(second), "w") as f:
+        f.write('{"elapsed_s": ')
+    warnings = []
+    epochs, path, damaged = run_dir.resume_point(folder, warn=warnings.append)
+    assert (epochs, path) == (0, None)
+    assert [d["epoch"] for d in damaged] == [2, 1]
+    assert "from scratch" in warnings[-1]
+    assert run_dir.checkpoints(folder) == []
+
+
+LOCK_HOLDER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from benchmarks.harness import run_dir
+lock = run_dir.RunLock({folder!r})
+print(lock.acquire(), flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_run_lock_is_exclusive_across_processes_and_freed_by_sigkill(tmp_path):
+    folder = str(tmp_path / "study" / "v" / "seed_0")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER.format(root=root, folder=folder)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "True"
+        lock = run_dir.RunLock(folder)
+        assert not lock.acquire()
+        assert lock.owner() == str(holder.pid)
+        assert lock.path == str(tmp_path / "study" / "v" / ".seed_0.lock")
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    assert lock.acquire()  # The kernel released the killed holder's lock.
+    lock.release()
 
 
 def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path):
@@ -81,6 +162,8 @@ def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path):
 
 
 def test_resume_drops_records_newer_than_the_checkpoint(tmp_path):
+    from benchmarks.harness.trainer import RunRecorder
+
     folder = str(tmp_path)
     run_dir.write_jsonl(
         os.path.join(folder, "metrics.jsonl"),
@@ -98,9 +181,18 @@ def test_resume_drops_records_newer_than_the_checkpoint(tmp_path):
 
 
 FAKE_RUN = """#!{python}
-# Stands in for `python run_one.py ...`: records the call, fails on request.
-import json, os, sys
+# Stands in for `python run_one.py ...`: records the call, fails on request,
+# and checks that it was handed the run's lock.
+import fcntl, json, os, sys
 run_dir = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--run_dir=")][0]
+lock_fd = int([a.split("=", 1)[1] for a in sys.argv if a.startswith("--lock_fd=")][0])
+fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # Ours already: no wait.
+other = os.open(os.path.join(os.path.dirname(run_dir), "." + os.path.basename(run_dir) + ".lock"), os.O_RDWR)
+try:
+    fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    sys.exit("the run's lock was not held")
+except BlockingIOError:
+    pass
 with open(os.environ["CALLS_FILE"], "a") as f:
     f.write(run_dir + "\\n")
 print("Epoch 1/1", flush=True)
@@ -143,14 +235,60 @@ def test_launcher_skips_finished_runs_and_reports_failures(
     assert [r.outcome for r in results].count("skipped") == 4
 
 
+def test_launcher_waits_for_a_run_another_process_owns_then_skips_it(
+    tmp_path, monkeypatch, capsys
+):
+    fake = tmp_path / "fake_python"
+    fake.write_text(FAKE_RUN.format(python=sys.executable))
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    calls = tmp_path / "calls.txt"
+    monkeypatch.setenv("CALLS_FILE", str(calls))
+    variations = variations_lib.parse_variations(["a", "b:d_steps=2"], ("d_steps",))
+    runs = plan.plan_study("s", [], variations, [0], ["ring"])
+    out = str(tmp_path / "out")
+    # Another process owns run "a" and finishes it 1 s later.
+    owned = runs[0].run_dir(out)
+    other = run_dir.RunLock(owned)
+    assert other.acquire()
+
+    def finish_and_release():
+        time.sleep(1.0)
+        run_dir.write_text(os.path.join(owned, "flags.txt"), runs[0].flags_text)
+        run_dir.write_json(os.path.join(owned, "summary.json"), {"seed": 0, "final": {}})
+        other.release()
+
+    import threading
+
+    thread = threading.Thread(target=finish_and_release)
+    thread.start()
+    results = launcher_lib.Launcher(runs, out, parallel=2, python=str(fake)).run()
+    thread.join()
+    assert [r.outcome for r in results] == ["skipped", "finished"]
+    assert calls.read_text().split() == [runs[1].run_dir(out)]
+    printed = capsys.readouterr().out
+    assert f"another process (pid {os.getpid()}) is training it" in printed
+    assert "s_ring/a/seed_0: finished by the other process." in printed
+
+
 def test_eta_is_mean_duration_times_remaining_work_over_parallel_runs():
     assert launcher_lib.estimate_remaining([], 3, [], 2) is None
     # 4 runs left at 10 s each, one run 4 s in: (40 + 6) / 2.
     assert launcher_lib.estimate_remaining([8.0, 12.0], 4, [4.0], 2) == pytest.approx(
         23.0
     )
-    assert launcher_lib.format_duration(75) == "1m15s"
-    assert launcher_lib.format_duration(3725) == "1h02m"
+    assert plan.format_duration(75) == "1m15s"
+    assert plan.format_duration(3725) == "1h02m"
+
+
+def test_quiet_native_stderr_drops_tensorflow_start_up_lines_only(capfd):
+    with launcher_lib.quiet_native_stderr():
+        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called\n")
+        os.write(2, b"I0000 00:00:1796155375.042062 8836 cudart_stub.cc:31] no cuda\n")
+        os.write(2, b"E0000 00:00:1796155378.996147 8836 cuda_platform.cc:52] cuInit\n")
+        os.write(2, b"Traceback: a real error\n")
+    assert capfd.readouterr().err == "Traceback: a real error\n"
+    env = launcher_lib.quiet_environment({"PATH": "/bin"})
+    assert env == {"PATH": "/bin", "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
 def _start_run(folder, args, env):
@@ -171,38 +309,99 @@ def _start_run(folder, args, env):
     )
 
 
-def test_run_killed_with_sigkill_resumes_from_its_checkpoint_exactly(
+def _kill_when(targets):
+    """SIGKILLs each `(process, folder, n)` once `folder` holds n checkpoints."""
+    deadline = time.time() + 120
+    waiting = list(targets)
+    while waiting:
+        for process, folder, n in list(waiting):
+            assert process.poll() is None, process.stdout.read()
+            if len(run_dir.checkpoints(folder)) >= n:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                waiting.remove((process, folder, n))
+        assert time.time() < deadline, "no checkpoints within 120 s"
+        time.sleep(0.05)
+    for _, folder, _ in targets:
+        assert not os.path.exists(os.path.join(folder, "summary.json"))
+
+
+@pytest.mark.slow
+def test_killed_runs_resume_exactly_from_the_latest_or_the_last_intact_checkpoint(
     tmp_path, tiny_ring_args, python_env
 ):
-    killed, control = str(tmp_path / "killed"), str(tmp_path / "control")
-    # An uninterrupted run with the same flags, trained alongside.
+    killed, damaged = str(tmp_path / "killed"), str(tmp_path / "damaged")
+    control = str(tmp_path / "control")
+    # An uninterrupted run with the same flags, trained alongside. The
+    # second killed run is killed with two checkpoints, then its newest is
+    # cut short (a full disk, a copy interrupted): it must fall back to the
+    # one before.
     control_process = _start_run(control, tiny_ring_args, python_env)
-    process = _start_run(killed, tiny_ring_args, python_env)
-    deadline = time.time() + 120
-    while run_dir.latest_checkpoint(killed) is None:
-        assert process.poll() is None, process.stdout.read()
-        assert time.time() < deadline, "no checkpoint within 120 s"
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    _kill_when(
+        [(_start_run(killed, tiny_ring_args, python_env), killed, 1),
+         (_start_run(damaged, tiny_ring_args, python_env), damaged, 2)]
+    )
     epochs_done, _ = run_dir.latest_checkpoint(killed)
-    assert epochs_done < 4 and not os.path.exists(os.path.join(killed, "summary.json"))
+    assert epochs_done < 4
+    (newest, newest_path), (previous, _) = run_dir.checkpoints(damaged)[:2]
+    with open(newest_path, "r+b") as f:
+        f.truncate(os.path.getsize(newest_path) // 2)
 
-    resumed = _start_run(killed, tiny_ring_args, python_env)
-    output, _ = resumed.communicate(timeout=180)
-    assert resumed.returncode == 0, output
-    assert f"(epoch {epochs_done})" in output
+    resumed = [_start_run(f, tiny_ring_args, python_env) for f in (killed, damaged)]
+    outputs = [p.communicate(timeout=180)[0] for p in resumed]
+    for p, output in zip(resumed, outputs):
+        assert p.returncode == 0, output
+    assert f"(epoch {epochs_done})" in outputs[0]
+    assert "is damaged" in outputs[1] and f"(epoch {previous})" in outputs[1]
     control_output, _ = control_process.communicate(timeout=180)
     assert control_process.returncode == 0, control_output
 
-    summary = run_dir.read_json(os.path.join(killed, "summary.json"))
-    assert summary["resumed_from_epoch"] == epochs_done
-    assert summary["epochs_completed"] == 4 and summary["steps_completed"] == 160
-    records = run_dir.read_jsonl(os.path.join(killed, "metrics.jsonl"))
-    assert [r["epoch"] for r in records] == [1, 2, 3, 4]
-    assert not os.path.exists(os.path.join(killed, "checkpoints"))
-    # Weights, optimizer state, random streams and the data position were all
-    # restored: the resumed run ends exactly where the unbroken one does.
     expected = run_dir.read_json(os.path.join(control, "summary.json"))["final"]
-    assert summary["final"] == expected
-    assert summary["seed"] == 5 and summary["flags"]["d_steps"] == 1
+    for folder, start in ((killed, epochs_done), (damaged, previous)):
+        summary = run_dir.read_json(os.path.join(folder, "summary.json"))
+        assert summary["resumed_from_epoch"] == start
+        assert summary["epochs_completed"] == 4 and summary["steps_completed"] == 160
+        records = run_dir.read_jsonl(os.path.join(folder, "metrics.jsonl"))
+        assert [r["epoch"] for r in records] == [1, 2, 3, 4]
+        assert not os.path.exists(os.path.join(folder, "checkpoints"))
+        # Weights, optimizer state, random streams and the data position were
+        # all restored: the resumed run ends exactly where the unbroken one does.
+        assert summary["final"] == expected
+        assert summary["seed"] == 5 and summary["flags"]["d_steps"] == 1
+    damage = run_dir.read_json(os.path.join(damaged, "summary.json"))["damaged_checkpoints"]
+    assert [d["epoch"] for d in damage] == [newest]
+    assert os.path.exists(damage[0]["moved_to"])
+    assert run_dir.read_json(os.path.join(killed, "summary.json"))["damaged_checkpoints"] == []
+
+
+def test_run_one_refuses_a_run_another_process_holds(tmp_path, tiny_ring_args, python_env):
+    folder = str(tmp_path / "seed_0")
+    lock = run_dir.RunLock(folder)
+    assert lock.acquire()
+    process = _start_run(folder, tiny_ring_args, python_env)
+    output, _ = process.communicate(timeout=120)
+    lock.release()
+    assert process.returncode == launcher_lib.LOCKED_EXIT_CODE, output
+    assert f"another process (pid {os.getpid()}) is training this run" in output
+    assert not os.path.exists(os.path.join(folder, "checkpoints"))
+
+
+def test_an_older_flags_txt_without_a_new_flag_at_its_default_still_matches(
+    tmp_path, run_flag_names
+):
+    variations = variations_lib.parse_variations(["a:d_steps=2"], run_flag_names)
+    (spec,) = plan.plan_study("s", [], variations, [0], ["ring"])
+    folder = spec.run_dir(str(tmp_path))
+    lines = spec.flags_text.splitlines()
+    assert "--d_steps=2" in lines and "--g_steps=1" in spec.default_lines
+    # Written before --g_steps existed: the run trained with its default.
+    older = "".join(line + "\n" for line in lines if line != "--g_steps=1")
+    _touch(os.path.join(folder, "flags.txt"), older)
+    _touch(os.path.join(folder, "summary.json"), "{}")
+    assert spec.status(str(tmp_path)) == run_dir.FINISHED
+    assert run_dir.set_aside_stale(folder, spec.flags_text, spec.default_lines) is None
+    # A line that changed, or one the harness no longer has, never matches.
+    for text in (older.replace("--d_steps=2", "--d_steps=3"), older + "--removed_flag=1\n",
+                 "".join(line + "\n" for line in lines if line != "--d_steps=2")):
+        _touch(os.path.join(folder, "flags.txt"), text)
+        assert spec.status(str(tmp_path)) == run_dir.FRESH

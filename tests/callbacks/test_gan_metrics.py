@@ -221,3 +221,41 @@ def test_with_the_library_gan_on_a_ring():
     expected = mixture_modes(gan.generate(200, seed=0), ring, std=0.05)
     assert history.history["modes"][-1] == expected.modes
     assert history.history["high_quality"][-1] == pytest.approx(expected.high_quality)
+
+
+def _digit_reader():
+    """An 'MNIST classifier' for constant images: digit = round(10 * value)."""
+    inputs = keras.Input((28, 28, 1))
+    mean = keras.layers.GlobalAveragePooling2D()(inputs)
+    centers = keras.ops.arange(10, dtype="float32") / 10.0
+    logits = keras.layers.Lambda(lambda m: -1e4 * keras.ops.square(m - centers))(mean)
+    return keras.Model(inputs, {"features": mean, "probabilities": keras.ops.softmax(logits)})
+
+
+def test_stacked_mnist_metric_counts_digit_triples_and_their_kl():
+    triples = np.array([[1, 2, 3], [4, 5, 6], [1, 2, 3], [9, 0, 0], [7, 7, 7]])
+
+    def make_samples(n, seed):
+        rows = triples[np.arange(seed * n, seed * n + n) % len(triples)]
+        return np.broadcast_to(rows[:, None, None, :] / 10.0, (n, 28, 28, 3)).astype("float32")
+
+    model = DriftingModel(make_samples=make_samples)
+    callback = GANMetrics(
+        metrics=("stacked_mnist",), extractor=_digit_reader(), num_samples=12,
+        batch_size=5, value_range=(0, 1),
+    )
+    callback.set_model(model)
+    values = callback.evaluate()
+    # Batches of 5, 5, 2 samples with seeds 0, 1, 2 cycle through the triples.
+    drawn = np.concatenate([make_samples(n, s)[:, 0, 0, :] for s, n in enumerate((5, 5, 2))])
+    modes = np.round(drawn * 10).astype(int) @ np.array([100, 10, 1])
+    counts = np.bincount(modes, minlength=1000)
+    p = counts[counts > 0] / counts.sum()
+    assert values["modes"] == 4.0 == len(set(modes))
+    assert values["mode_kl"] == pytest.approx(float(np.sum(p * np.log(p * 1000))))
+    assert callback.log_keys == ("modes", "mode_kl")
+    with pytest.raises(ValueError, match="both write `modes`"):
+        GANMetrics(metrics=("modes", "stacked_mnist"), centers=[[0, 0]], std=1.0)
+    callback.set_model(DriftingModel())  # (n, 4) samples, not 28x28x3 images.
+    with pytest.raises(ValueError, match="needs 28x28x3 samples"):
+        callback.evaluate()

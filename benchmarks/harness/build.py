@@ -1,0 +1,631 @@
+"""Everything a run is made of, from its flag values.
+
+Data, networks, optimizers and the model; callbacks; the runtime (threads,
+dtype policy, strategy); the record of where a result came from
+(`environment`); and the cost model of `ablate.py --dry_run`. Flags reach
+the library only through the argument tables of `flags.py`, and the model
+classes say what they need (labels, label inputs, an encoder, D heads,
+extra G inputs) through class attributes: there is no registry of variants.
+`check` builds a configuration as a run does, so planning refuses what the
+library would refuse.
+"""
+
+import dataclasses
+import inspect
+import math
+import os
+import platform
+import subprocess
+
+import numpy as np
+
+from benchmarks.harness import flags as harness_flags
+
+MIXTURES = ("ring", "grid")
+# Output activation -> value range of the data it can produce (TRICKS 1.1).
+VALUE_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+# --metrics=auto by dataset; "modes" on Stacked MNIST is its 1000-mode count,
+# and the Inception extractor (CelebA) has no classifier head for IS/classes.
+AUTO_METRICS = dict(ring=("modes",), grid=("modes",), stacked_mnist=("modes",),
+                    mnist=("fid", "kid", "is", "classes"),
+                    fashion_mnist=("fid", "kid", "is", "classes"), celeb_a=("fid", "kid"))
+AUTO_EXTRACTORS = dict(mnist="mnist", fashion_mnist="fashion_mnist", stacked_mnist="mnist",
+                       celeb_a="inception_v3")
+# Training examples per pass when --num_examples is not set (cost model).
+DEFAULT_EXAMPLES = dict(ring=100_000, grid=100_000, mnist=60_000, fashion_mnist=60_000,
+                        stacked_mnist=60_000, celeb_a=162_770)
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+# --- Data.
+
+
+@dataclasses.dataclass
+class DataInfo:
+    """What the networks and metrics need to know about a dataset.
+
+    `sample_shape` is `(2,)` or `(side, side, channels)`; `value_range` is
+    `None` for the (unbounded) mixtures; `num_classes` is `None` for CelebA,
+    which has no labels (1000 for Stacked MNIST); `centers` and `std`
+    describe a mixture, for the `modes` metric.
+    """
+
+    name: str
+    sample_shape: tuple
+    is_image: bool
+    value_range: tuple = None
+    output_activation: str = None
+    num_classes: int = None
+    centers: np.ndarray = None
+    std: float = None
+
+
+def output_activation_for(values):
+    """The generator output activation: the flag, or the dataset's natural one."""
+    choice = values["g_output_activation"]
+    if choice == "auto":
+        return None if values["dataset"] in MIXTURES else "tanh"
+    return None if choice == "none" else choice
+
+
+def data_info(values):
+    """A `DataInfo` for the run, without loading any data."""
+    from keras_gans import datasets
+
+    name, activation = values["dataset"], output_activation_for(values)
+    if name in MIXTURES:
+        if activation is not None:
+            raise ValueError(
+                f"--g_output_activation={activation} squashes samples into "
+                f"{VALUE_RANGES[activation]} but the {name} mixture spans [-4, 4] (grid) "
+                "or [-1, 1] (ring) with no margin; use --g_output_activation=none (or auto)."
+            )
+        centers, std = datasets.mixture_spec(name)
+        return DataInfo(name, (2,), False, None, None, len(centers), centers, std)
+    if activation is None:
+        raise ValueError(
+            "Image data needs a bounded generator output: set --g_output_activation=tanh "
+            f"(data in [-1, 1]) or sigmoid ([0, 1]) for --dataset={name}."
+        )
+    value_range, size = VALUE_RANGES[activation], values["image_size"]
+    if name == "celeb_a":
+        return DataInfo(name, (size or 64, size or 64, 3), True, value_range, activation)
+    if name == "stacked_mnist":
+        if size not in (None, 28):
+            raise ValueError("Stacked MNIST images are 28x28x3; drop --image_size (or set 28).")
+        return DataInfo(name, (28, 28, 3), True, value_range, activation, 1000)
+    return DataInfo(name, (size or 28, size or 28, 1), True, value_range, activation, 10)
+
+
+# Memory the shuffle buffer may take; whole datasets fit below it except
+# CelebA, which is shuffled within windows of this size.
+_SHUFFLE_BUFFER_BYTES = 256 * 2**20
+
+
+def check_fresh_samples(values):
+    """Refuses `--fresh_samples` where it cannot work."""
+    if not values["fresh_samples"]:
+        return
+    if values["dataset"] not in MIXTURES:
+        raise ValueError("--fresh_samples draws new 2D mixture points every step; "
+                         f"--dataset={values['dataset']} is a fixed dataset. Remove the flag.")
+    if not values["steps_per_epoch"]:
+        raise ValueError("--fresh_samples makes an endless stream: set "
+                         "--steps_per_epoch (e.g. 1000).")
+
+
+class TrainingStream:
+    """The run's endless stream of training batches.
+
+    Pass `p` over the data is shuffled with the seed `(seed, p)` and cut into
+    `n // batch_size` full batches. The order therefore depends only on the
+    run's seed and the step, not on how many iterators were opened before
+    (Keras and `GAN.fit` open some): a resumed run, started at the step of
+    its checkpoint, sees exactly the batches an uninterrupted run would, and
+    seeds differ in data order as well as in initial weights.
+
+    Build the stream (and call `from_step`) before
+    `keras.utils.set_random_seed`: tf.data cannot combine a global seed of 0
+    with the per-pass seed tensors used here (it tests `(global, op) ==
+    (0, 0)` in Python).
+    """
+
+    def __init__(self, values, info, with_labels=False):
+        from keras_gans import datasets
+
+        self.fresh = values["fresh_samples"]
+        self.values, self.with_labels = values, with_labels
+        if self.fresh:
+            check_fresh_samples(values)
+            self.batch_size = values["batch_size"]
+            self.steps_per_pass = values["steps_per_epoch"]
+            return
+        extra = {}
+        if info.is_image:
+            extra = dict(value_range=info.value_range, data_dir=values["data_dir"],
+                         image_size=values["image_size"])
+        batched = datasets.load(
+            info.name, batch_size=1, with_labels=with_labels, shuffle=False,
+            seed=values["seed"], num_examples=values["num_examples"], drop_remainder=False,
+            **extra,
+        )
+        self.examples, count = batched.unbatch(), int(batched.cardinality())
+        self.batch_size = values["batch_size"]
+        if count < self.batch_size:
+            raise ValueError(
+                f"--dataset={info.name} has {count} training examples, fewer than "
+                f"--batch_size={self.batch_size}; lower the batch size or raise --num_examples."
+            )
+        self.steps_per_pass = count // self.batch_size
+        bytes_per_example = 4 * int(np.prod(info.sample_shape))
+        self.buffer = min(count, max(1000, _SHUFFLE_BUFFER_BYTES // bytes_per_example))
+        self.seed = values["seed"]
+
+    def _one_pass(self, index):
+        import tensorflow as tf
+
+        # A large odd multiplier keeps (seed, pass) pairs from colliding.
+        seed = tf.constant(self.seed, tf.int64) * 1_000_003 + index
+        shuffled = self.examples.shuffle(self.buffer, seed=seed, reshuffle_each_iteration=False)
+        return shuffled.batch(self.batch_size, drop_remainder=True)
+
+    def from_step(self, step):
+        """The stream starting at batch `step` (0 for a fresh run)."""
+        import tensorflow as tf
+
+        if self.fresh:
+            from keras_gans import datasets
+
+            # Batch i is a pure function of (seed, i): resuming at `step` sees
+            # exactly the batches an unbroken run sees.
+            return datasets.stream_mixture(
+                self.values["dataset"], self.batch_size, with_labels=self.with_labels,
+                seed=self.values["seed"], start_batch=step)
+
+        first_pass, offset = divmod(step, self.steps_per_pass)
+        passes = tf.data.Dataset.range(first_pass, 2**62)
+        return passes.flat_map(self._one_pass).skip(offset).prefetch(tf.data.AUTOTUNE)
+
+
+# --- Networks, optimizers, model.
+
+
+def _table_arguments(values, prefix, role, function):
+    """Arguments of the `prefix` rows (of `role`) that `function` takes."""
+    accepted = inspect.signature(function).parameters
+    out = {}
+    for flag, argument in harness_flags.targets(prefix, role).items():
+        value = harness_flags.converted(values, flag)
+        if value is not None and argument in accepted:
+            out[argument] = value
+    return out
+
+
+def architecture(values, role, info):
+    """The architecture name of `role` ("g" or "d"), resolving "auto"."""
+    choice = values[f"{role}_architecture"]
+    if choice == "auto":
+        return "dcgan" if info.is_image else "mlp"
+    if choice == "mlp" and info.is_image:
+        other = "dcgan or autoencoder" if role == "g" else "dcgan (or auto)"
+        raise ValueError(f"--{role}_architecture=mlp takes and makes vectors, but the data "
+                         f"are images; use --{role}_architecture={other}.")
+    if choice == "dcgan" and not info.is_image:
+        raise ValueError(f"--{role}_architecture=dcgan is for images, but the data are 2D "
+                         f"points; use --{role}_architecture=mlp (or auto).")
+    return choice
+
+
+def build_generator(values, info, input_dim, num_classes=None):
+    """The generator; with `num_classes` it also takes a label input."""
+    from keras_gans import networks
+
+    arch = architecture(values, "g", info)
+    size = info.sample_shape if info.is_image else info.sample_shape[0]
+    if num_classes is not None and arch == "autoencoder":
+        raise ValueError("--g_architecture=autoencoder has no label input; conditional "
+                         "models need --g_architecture=mlp or dcgan.")
+    builder = {"mlp": networks.mlp_generator, "dcgan": networks.dcgan_generator,
+               "autoencoder": networks.autoencoder_generator}[arch]
+    kwargs = _table_arguments(values, "net", "g", builder)
+    if num_classes is not None:
+        kwargs["num_classes"] = num_classes
+    return builder(input_dim, size, **kwargs, output_activation=output_activation_for(values))
+
+
+def build_discriminator(values, info, num_classes=None):
+    """The discriminator; label-conditioned when `num_classes` is given.
+
+    It is built for packed input when `--pack` > 1 (PacGAN).
+    """
+    from keras_gans import networks
+
+    dcgan = architecture(values, "d", info) == "dcgan"
+    builder = networks.dcgan_discriminator if dcgan else networks.mlp_discriminator
+    size = info.sample_shape if info.is_image else info.sample_shape[0]
+    kwargs = _table_arguments(values, "net", "d", builder)
+    if num_classes is not None:
+        kwargs["num_classes"] = num_classes
+    return builder(size, pack=values["pack"], **kwargs)
+
+
+def build_encoder(values, info):
+    """An encoder (VAE-GAN), shaped like the discriminator's body (d_* flags)."""
+    from keras_gans import networks
+
+    dcgan = architecture(values, "d", info) == "dcgan"
+    builder = networks.dcgan_encoder if dcgan else networks.mlp_encoder
+    size = info.sample_shape if info.is_image else info.sample_shape[0]
+    return builder(size, values["latent_dim"], **_table_arguments(values, "net", "d", builder))
+
+
+def build_optimizer(values, role):
+    """A fresh Keras optimizer for network `role` ("d" or "g")."""
+    import keras
+
+    cls = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
+           "rmsprop": keras.optimizers.RMSprop}[values[f"{role}_optimizer"]]
+    return cls(**_table_arguments(values, "opt", role, cls.__init__))
+
+
+def model_class(name):
+    """The `keras_gans` class of a `--model` value."""
+    import keras_gans
+
+    return getattr(keras_gans, harness_flags.MODELS[name])
+
+
+def _own_arguments(cls):
+    """Arguments `cls.__init__` names itself (not through **kwargs)."""
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def model_arguments(values, info, cls):
+    """Constructor arguments of a run's model (beyond networks and latent_dim).
+
+    Tricks (`model` rows) are passed when they differ from their default
+    (which equals the constructor's, so leaving them out changes nothing),
+    and refused when no class of the model takes them. Variant arguments
+    (`variant` rows) go to the classes that name them.
+    """
+    everything = set().union(
+        *(_own_arguments(base) for base in cls.__mro__ if base.__module__.startswith("keras_gans"))
+    )
+    own = _own_arguments(cls)
+    arguments = {}
+    loss = loss_object(values, cls)
+    if loss is not None:
+        arguments["loss"] = loss
+    for prefix, accepted in (("model", everything), ("variant", own)):
+        for flag, argument in harness_flags.targets(prefix).items():
+            value = harness_flags.converted(values, flag)
+            if value is None or value == harness_flags.default_value(flag):
+                continue
+            if argument == "loss":
+                continue  # built by loss_object
+            if argument in accepted:
+                arguments[argument] = value
+            elif prefix == "model":
+                raise ValueError(f"--model={values['model']} ({cls.__name__}) does not take "
+                                 f"{argument}; remove --{flag} from this study or variation.")
+    if cls.needs_labels and info.num_classes is None:
+        raise ValueError(f"--model={values['model']} trains on labels, but --dataset="
+                         f"{info.name} has none; leave this variation out with --skip_variations.")
+    if "num_classes" in own:
+        arguments["num_classes"] = values["num_classes"] or info.num_classes
+    arguments["seed"] = values["seed"]
+    return arguments
+
+
+def loss_object(values, cls):
+    """The loss object of a run, or None to keep the class's default.
+
+    The `loss` rows' options go to `losses.get(--loss, **options)`; with
+    --loss at its default they configure the class's own default loss, so
+    `--model=wgan --real_label=0.9` is refused by the Wasserstein loss, with
+    the reason, instead of silently training a BCE critic.
+    """
+    from keras_gans import losses
+
+    options = {}
+    for flag, option in harness_flags.targets("loss").items():
+        value = harness_flags.converted(values, flag)
+        if value != harness_flags.default_value(flag):
+            options[option] = value
+    name = values["loss"]
+    if not options and name == harness_flags.default_value("loss"):
+        return None
+    if name == harness_flags.default_value("loss"):
+        name = next(inspect.signature(base.__init__).parameters["loss"].default
+                    for base in cls.__mro__
+                    if "loss" in inspect.signature(base.__init__).parameters)
+    try:
+        return losses.get(name, **options)
+    except ValueError as err:
+        raise ValueError(f"--model={values['model']}: {err}") from None
+
+
+def assemble_model(cls, latent_dim, arguments, make_generator, make_discriminator,
+                   make_encoder=None):
+    """Builds a `cls` model from network factories, asking `cls` what it needs.
+
+    Args:
+        cls: A `keras_gans` model class.
+        latent_dim: Latent size.
+        arguments: Constructor arguments beyond networks and `latent_dim`.
+        make_generator: `(input_dim, num_classes or None) -> generator`.
+        make_discriminator: `(num_classes or None) -> discriminator`.
+        make_encoder: `() -> encoder`, for classes that take one.
+    """
+    from keras_gans import networks
+
+    classes = arguments.get("num_classes")
+    generator = make_generator(latent_dim + cls.extra_generator_inputs(**arguments),
+                               classes if cls.generator_takes_labels else None)
+    discriminator = make_discriminator(classes if cls.discriminator_takes_labels else None)
+    heads = cls.discriminator_heads(**arguments)
+    if heads:
+        discriminator = networks.discriminator_with_heads(discriminator, heads)
+    nets = [make_encoder()] if cls.takes_encoder else []
+    return cls(*nets, generator, discriminator, latent_dim=latent_dim, **arguments)
+
+
+def build_model(values, info):
+    """The run's (uncompiled) model."""
+    cls = model_class(values["model"])
+    return assemble_model(
+        cls, values["latent_dim"], model_arguments(values, info, cls),
+        lambda input_dim, classes: build_generator(values, info, input_dim, classes),
+        lambda classes: build_discriminator(values, info, classes),
+        lambda: build_encoder(values, info),
+    )
+
+
+# --- Callbacks.
+
+
+def metrics_callback(values, info, load_reference=True):
+    """The run's `GANMetrics` callback, or `None` without metrics.
+
+    With `load_reference=False` (planning) a placeholder stands in for the
+    test images: only the choice of metrics is checked.
+    """
+    from keras_gans import datasets
+    from keras_gans.callbacks import GANMetrics
+
+    metrics = tuple(values["metrics"])
+    metrics = AUTO_METRICS[info.name] if metrics == ("auto",) else metrics
+    if not metrics:
+        return None
+    common = dict(num_samples=values["eval_num_samples"], seed=values["seed"] + 10_000,
+                  every_n_epochs=values["eval_every_n_epochs"])
+    extractor = values["extractor"]
+    extractor = AUTO_EXTRACTORS.get(info.name) if extractor == "auto" else extractor
+    if info.name in MIXTURES + ("stacked_mnist",):
+        if set(metrics) != {"modes"}:
+            raise ValueError(f"--dataset={info.name} supports --metrics=modes only (modes "
+                             f"covered and their KL to uniform); got {list(metrics)}.")
+        if info.name in MIXTURES:
+            return GANMetrics(metrics=("modes",), extractor=None, centers=info.centers,
+                              std=info.std, **common)
+        # Batches of 500 keep the latent draws of the harness' earlier
+        # StackedMnistModes callback, so older studies compare.
+        return GANMetrics(metrics=("stacked_mnist",), extractor=extractor,
+                          value_range=info.value_range, batch_size=500, **common)
+    if "modes" in metrics:
+        raise ValueError("--metrics=modes counts mixture components (ring, grid, "
+                         "stacked_mnist); for MNIST-like data use --metrics=classes.")
+    reference = np.zeros((1,) + info.sample_shape, np.float32)
+    if load_reference:
+        reference = datasets.load(
+            info.name, split="test", batch_size=250, value_range=info.value_range,
+            data_dir=values["data_dir"], image_size=values["image_size"],
+            num_examples=values["eval_num_samples"], shuffle=False, drop_remainder=False,
+        )
+    return GANMetrics(reference, metrics=metrics, extractor=extractor,
+                      value_range=info.value_range, **common)
+
+
+def early_stopping(values, metrics):
+    """A stock `EarlyStopping` on `--early_stopping_metric`, or `None`."""
+    import keras
+
+    metric = values["early_stopping_metric"]
+    if not metric:
+        return None
+    if metrics is None:
+        raise ValueError("--early_stopping_metric needs --metrics to log it.")
+    mode = values["early_stopping_mode"]
+    if mode == "auto":  # Keras' "auto" guesses from the name and gets fid/kid/kl wrong.
+        mode = "min" if any(k in metric for k in ("fid", "kid", "kl", "loss")) else "max"
+    return keras.callbacks.EarlyStopping(monitor=metric, mode=mode,
+                                         patience=values["early_stopping_patience"])
+
+
+def sample_grid(values, info, directory):
+    from keras_gans.callbacks import SampleGrid
+
+    # With no periodic pictures, an interval past the last epoch leaves only
+    # the final picture, which the trainer writes itself.
+    return SampleGrid(directory, num_samples=values["grid_samples"] or (64 if info.is_image else 2500),
+                      seed=1234, every_n_epochs=values["grid_every_n_epochs"] or values["epochs"] + 1,
+                      reference=info.centers)
+
+
+def noise_schedule(values):
+    """The instance-noise annealing callback (TRICKS 4.5), or `None`."""
+    if values["instance_noise_schedule"] == "none":
+        return None
+    from keras_gans.callbacks import VariableSchedule
+
+    return VariableSchedule("instance_noise", start=values["instance_noise"],
+                            end=values["instance_noise_end"],
+                            epochs=values["instance_noise_epochs"] or values["epochs"],
+                            schedule=values["instance_noise_schedule"])
+
+
+# --- Runtime and where a result came from.
+
+
+def configure_runtime(values, threads=0):
+    """Threads, dtype policy and distribution strategy, before any model.
+
+    `threads` (0 keeps TensorFlow's default) below the core count avoids
+    oversubscribing cores shared by several runs. Returns the strategy to
+    build and compile under.
+    """
+    import keras
+    import tensorflow as tf
+
+    if threads:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    keras.mixed_precision.set_global_policy(values["mixed_precision"])
+    strategy = values["strategy"]
+    if strategy == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if strategy == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if strategy == "tpu":
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=values["tpu"])
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    return tf.distribute.get_strategy()
+
+
+def git_commit(root=PROJECT_ROOT):
+    """The checkout's commit, with `-dirty` when tracked files differ from it."""
+    try:
+        commit, dirty = (
+            subprocess.run(command, cwd=root, capture_output=True, text=True, check=True,
+                           timeout=10).stdout.strip()
+            for command in (["git", "rev-parse", "HEAD"],
+                            ["git", "status", "--porcelain", "--untracked-files=no"])
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def device_description():
+    """The accelerators TensorFlow sees, or the CPU model and core count."""
+    import tensorflow as tf
+
+    names = []
+    for device in tf.config.list_logical_devices("GPU") + tf.config.list_logical_devices("TPU"):
+        details = {}
+        try:
+            physical = tf.config.list_physical_devices(device.device_type)
+            details = tf.config.experimental.get_device_details(physical[0]) if physical else {}
+        except (RuntimeError, ValueError):
+            pass
+        names.append(details.get("device_name", device.name))
+    if names:
+        return ", ".join(names)
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f
+                        if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return f"CPU: {cpu} ({os.cpu_count()} cores visible)"
+
+
+def environment():
+    """`git_commit`, `versions` (Python, TensorFlow, Keras, NumPy, keras_gans)
+    and `device`: written into every result."""
+    import keras
+    import tensorflow as tf
+
+    import keras_gans
+
+    versions = dict(python=platform.python_version(), tensorflow=tf.__version__,
+                    keras=keras.__version__, numpy=np.__version__,
+                    keras_gans=getattr(keras_gans, "__version__", "unknown"))
+    return {"git_commit": git_commit(), "versions": versions, "device": device_description()}
+
+
+# --- Planning: check and cost.
+
+
+def forward_flops(model):
+    """FLOPs (2 x multiply-adds) of one example's forward pass through the
+    dense, conv and transposed-conv layers of `model`."""
+    from keras import layers
+
+    total = 0
+    for layer in model._flatten_layers(include_self=False):
+        if isinstance(layer, layers.Conv2DTranspose):
+            _, h, w, c_in = layer.input.shape
+            total += 2 * h * w * math.prod(layer.kernel_size) * c_in * layer.filters
+        elif isinstance(layer, layers.Conv2D):
+            _, h, w, _ = layer.output.shape
+            c_in = layer.input.shape[-1]
+            total += 2 * h * w * math.prod(layer.kernel_size) * c_in * layer.filters
+        elif isinstance(layer, layers.Dense):
+            total += 2 * layer.input.shape[-1] * layer.units
+    return total
+
+
+# The cost model's constants, fitted to run times measured on this
+# project's 2-core CPU (quickstart, level1, mixed_precision, lucic_lite and
+# stacked_mnist flagfiles): TF start-up, model building and tracing per run
+# process; the fixed cost of one optimizer update (a Tier A MLP step at
+# batch 512 takes about 5 ms, nearly all overhead); sustained FLOP/s of the
+# small DCGAN steps (0.33 s for an 11 GFLOP step; the large batch-256 step
+# of benchmarks/throughput.py reaches 190 GFLOP/s); and the per-sample
+# FLOPs of the MNIST classifier of the image metrics.
+STARTUP_S, UPDATE_S, FLOP_PER_S, EXTRACTOR_FLOPS = 11.0, 0.0025, 3e10, 1e7
+
+
+@dataclasses.dataclass(frozen=True)
+class Cost:
+    """Forward FLOPs per example of a configuration's networks."""
+
+    g_flops: int
+    d_flops: int
+
+    def seconds(self, values):
+        """Modelled wall time of one run: start-up, steps and evaluations.
+
+        One D update costs 1 G + 6 D forward passes per example (generate,
+        then forward and backward through D on real and fake); one G update
+        3 G + 2 D (BENCHMARKS.md, "Throughput").
+        """
+        examples = values["num_examples"] or DEFAULT_EXAMPLES[values["dataset"]]
+        steps = values["epochs"] * (values["steps_per_epoch"] or max(1, examples // values["batch_size"]))
+        wgan = values["model"] in ("wgan", "wgangp")
+        d_updates, g_updates = values["n_critic"] if wgan else values["d_steps"], values["g_steps"]
+        g, d = self.g_flops, self.d_flops
+        flops = values["batch_size"] * (d_updates * (g + 6 * d) + g_updates * (3 * g + 2 * d))
+        step_s = (d_updates + g_updates) * UPDATE_S + flops / FLOP_PER_S
+        epochs, every = values["epochs"], values["eval_every_n_epochs"]
+        evaluations = len({e for e in range(epochs) if e % every == 0} | {epochs - 1})
+        per_sample = g + EXTRACTOR_FLOPS * (values["dataset"] not in MIXTURES)
+        eval_s = 1.0 + values["eval_num_samples"] * per_sample / FLOP_PER_S
+        return STARTUP_S + steps * step_s + evaluations * eval_s
+
+
+def check(values):
+    """Builds and compiles a run's model and checks its callbacks' settings,
+    without data: whatever a run would refuse at start is refused now.
+    Returns the configuration's `Cost`."""
+    import keras
+
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(values["mixed_precision"])
+    try:
+        info = data_info(values)
+        check_fresh_samples(values)
+        model = build_model(values, info)
+        model.compile(d_optimizer=build_optimizer(values, "d"),
+                      g_optimizer=build_optimizer(values, "g"))
+        early_stopping(values, metrics_callback(values, info, load_reference=False))
+        cost = Cost(forward_flops(model.generator), forward_flops(model.discriminator))
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    keras.backend.clear_session()
+    return cost

@@ -1,0 +1,118 @@
+"""A study's figures: metric bars, training curves, sample grids side by side.
+
+Drawn with matplotlib's Agg backend (no display needed) and written
+atomically next to the report. Takes a `report.Study` (and never imports
+`report`, which imports this module).
+"""
+
+import math
+import os
+
+import numpy as np
+
+from benchmarks.harness import run_dir as run_dir_lib
+from benchmarks.harness import stats
+
+FIGURE_DIR = "figures"
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    return pyplot
+
+
+def _panels(count, columns, width, height):
+    cols = min(columns, count)
+    rows = math.ceil(count / cols)
+    figure, axes = _pyplot().subplots(rows, cols, figsize=(width * cols, height * rows),
+                                      squeeze=False)
+    for ax in list(axes.flat)[count:]:
+        ax.axis("off")
+    return figure, axes.flat
+
+
+def _save(figure, path):
+    figure.tight_layout()
+    run_dir_lib.atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=90))
+    _pyplot().close(figure)
+    return path
+
+
+def metric_bars(study, path):
+    """One panel per metric: mean over seeds per variation, std error bars."""
+    if not study.metrics:
+        return None
+    figure, axes = _panels(len(study.metrics), 3, 4.2, 3.2)
+    positions = np.arange(len(study.variations))
+    colors = ["tab:gray" if v == study.baseline else "tab:blue" for v in study.variations]
+    for ax, metric in zip(axes, study.metrics):
+        described = [study.describe(v, metric) for v in study.variations]
+        errors = [0.0 if d.n < 2 else d.std for d in described]
+        ax.bar(positions, [d.mean for d in described], yerr=errors, capsize=3, color=colors)
+        ax.set_xticks(positions)
+        ax.set_xticklabels(study.variations, rotation=35, ha="right", fontsize=8)
+        ax.set_title(stats.metric_info(metric).title)
+    return _save(figure, path)
+
+
+def training_curves(study, path):
+    """Each metric (and the losses) against epoch, mean over seeds."""
+    keys = list(study.metrics) + ["d_loss", "g_loss"]
+    figure, axes = _panels(len(keys), 3, 4.2, 3.0)
+    axes = list(axes)
+    for variation in study.variations:
+        records = [
+            record
+            for seed in sorted(study.runs[variation])
+            for record in run_dir_lib.read_jsonl(os.path.join(
+                study.directory, variation, f"seed_{seed}", run_dir_lib.METRICS_FILE))
+        ]
+        for ax, key in zip(axes, keys):
+            by_epoch = {}
+            for record in records:
+                if key in record:
+                    by_epoch.setdefault(record["epoch"], []).append(record[key])
+            epochs = sorted(by_epoch)
+            if epochs:
+                scale = stats.metric_info(key).scale
+                ax.plot(epochs, [np.mean(by_epoch[e]) * scale for e in epochs], marker="o",
+                        markersize=2, label=variation)
+    for ax, key in zip(axes, keys):
+        ax.set_title(stats.metric_info(key).title)
+        ax.set_xlabel("epoch")
+    axes[0].legend(fontsize=7)
+    return _save(figure, path)
+
+
+def sample_grids(study, path):
+    """The final sample picture of each variation's first seed, side by side."""
+    pictures = []
+    for variation in study.variations:
+        seed = min(study.runs[variation])
+        picture = os.path.join(study.directory, variation, f"seed_{seed}",
+                               run_dir_lib.SAMPLES_FILE)
+        if os.path.exists(picture):
+            pictures.append((f"{variation} (seed {seed})", picture))
+    if not pictures:
+        return None
+    figure, axes = _panels(len(pictures), 4, 3.2, 3.4)
+    for ax, (title, picture) in zip(axes, pictures):
+        ax.imshow(_pyplot().imread(picture), cmap="gray")
+        ax.set_title(title, fontsize=8)
+        ax.axis("off")
+    return _save(figure, path)
+
+
+def write_all(study):
+    """Writes every figure of the study; returns `(title, path)` of each."""
+    folder = os.path.join(study.directory, FIGURE_DIR)
+    figures = [
+        ("Final metrics (mean, std error bars)", metric_bars(study, os.path.join(folder, "metrics.png"))),
+        ("Training curves (mean over seeds)", training_curves(study, os.path.join(folder, "curves.png"))),
+        ("Samples (first seed)", sample_grids(study, os.path.join(folder, "samples.png"))),
+    ]
+    return [(title, path) for title, path in figures if path]

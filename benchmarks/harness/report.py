@@ -1,0 +1,422 @@
+"""Study folders -> tables (console, Markdown, CSV), comparisons and README blocks.
+
+Reads every `<variation>/seed_<k>/summary.json` under a study folder, so
+the tables are always generated from the run files, never pasted by hand:
+
+- `write_report(dir)`: `report.md` (mean ± std, 95% t-intervals, paired
+  t-tests against the baseline, published rows), `results.csv`, figures;
+- `compare(studies)`: several study folders side by side (e.g. float32 vs
+  bf16), each later one's difference from the first, paired by seed;
+- `update_readme(text, results_dir)`: the tables between
+  `<!-- results:STUDY -->` and `<!-- /results:STUDY -->` markers,
+  regenerated from committed study folders.
+"""
+
+import csv
+import dataclasses
+import glob
+import io
+import math
+import os
+import re
+
+from benchmarks.harness import run_dir as run_dir_lib
+from benchmarks.harness import stats
+
+STUDY_FILE = "study.json"
+WALL = "wall_time_s"
+
+# Published numbers beside ours, keyed by protocol, then dataset: lists of
+# (model, {metric: value}, source). Only numbers from the same protocol are
+# comparable (BENCHMARKS.md). Values are in the harness' units:
+# `high_quality` as a fraction (the papers print percent); `fid` as
+# published (Inception FIDs, which rank models but are not comparable to
+# classifier FIDs).
+_VEEGAN, _GDPP, _LUCIC = "VEEGAN, Table 1", "GDPP, Table 1", "Lucic et al. 2018"
+
+
+def _modes_rows(rows, second="high_quality"):
+    return [(model, {"modes": m, second: v}, source) for model, m, v, source in rows]
+
+
+PUBLISHED = {
+    "veegan": {
+        "ring": _modes_rows([("GAN", 1.0, 0.993, _VEEGAN), ("Unrolled GAN", 7.6, 0.356, _VEEGAN),
+                             ("VEEGAN", 8.0, 0.529, _VEEGAN), ("WGAN-GP", 6.8, 0.596, _GDPP),
+                             ("GDPP", 8.0, 0.717, _GDPP)]),
+        "grid": _modes_rows([("GAN", 3.3, 0.005, _VEEGAN), ("Unrolled GAN", 23.6, 0.16, _VEEGAN),
+                             ("VEEGAN", 24.6, 0.40, _VEEGAN), ("WGAN-GP", 24.2, 0.287, _GDPP),
+                             ("GDPP", 24.8, 0.685, _GDPP)]),
+    },
+    "stacked_mnist": {
+        "stacked_mnist": _modes_rows(
+            [("DCGAN", 99.0, 3.4, "VEEGAN, Table 2"), ("Unrolled GAN", 48.7, 4.32, "VEEGAN, Table 2"),
+             ("VEEGAN", 150.0, 2.95, "VEEGAN, Table 2"), ("PacDCGAN2", 1000.0, 0.06, "PacGAN, Table 2"),
+             ("WGAN-GP", 995.0, 0.148, "GDPP, Table 3")], second="mode_kl"),
+    },
+    # Best Inception FIDs of Lucic et al. 2018: compare rank order only.
+    "lucic": {
+        dataset: [(model, {"fid": fid}, _LUCIC) for model, fid in rows]
+        for dataset, rows in {
+            "mnist": [("NS GAN", 6.8), ("MM GAN", 9.8), ("LSGAN", 7.8), ("WGAN", 6.7),
+                      ("WGAN-GP", 20.3), ("DRAGAN", 7.6), ("BEGAN", 13.1)],
+            "fashion_mnist": [("NS GAN", 26.5), ("MM GAN", 29.6), ("LSGAN", 30.7), ("WGAN", 21.5),
+                              ("WGAN-GP", 24.5), ("DRAGAN", 27.7), ("BEGAN", 22.9)],
+            "celeb_a": [("NS GAN", 55.0), ("WGAN", 41.3), ("WGAN-GP", 30.3), ("BEGAN", 38.9)],
+        }.items()
+    },
+}
+NOTES = {
+    "veegan": "VEEGAN/GDPP protocol, 5 runs averaged; 25k iterations.",
+    "stacked_mnist": "VEEGAN setting (DCGAN, 26k samples); full budget is GPU-sized.",
+    "lucic": "Inception FIDs (not comparable to classifier FIDs): rank order only.",
+}
+
+
+def published_rows(key, dataset):
+    """`(rows, note)` of a published table for a dataset; `([], None)` if none.
+
+    Raises:
+        ValueError: an unknown key (with the valid ones).
+    """
+    if not key:
+        return [], None
+    if key not in PUBLISHED:
+        raise ValueError(
+            f"Unknown --published={key!r}; valid: {', '.join(sorted(PUBLISHED))}."
+        )
+    return PUBLISHED[key].get(dataset, []), NOTES.get(key)
+
+
+@dataclasses.dataclass
+class Study:
+    """The finished runs of one study: `runs` maps variation -> seed ->
+    summary dict; `variations` are in report order; `metrics` are those
+    present in the summaries, in display order; `published_key` is a key of
+    `PUBLISHED` or `None`."""
+
+    name: str
+    directory: str
+    variations: list
+    baseline: str
+    runs: dict
+    metrics: list
+    published_key: str = None
+    dataset: str = None
+
+    def values(self, variation, metric):
+        """Dict seed -> scaled metric value of one variation."""
+        scale = stats.metric_info(metric).scale
+        out = {}
+        for seed, summary in self.runs.get(variation, {}).items():
+            value = summary.get(WALL) if metric == WALL else summary["final"].get(metric)
+            if value is not None:
+                out[seed] = float(value) * scale
+        return out
+
+    def describe(self, variation, metric):
+        return stats.describe(list(self.values(variation, metric).values()))
+
+    def compare(self, variation, metric, other=None):
+        """Paired comparison of `variation` with the baseline (or `other`)."""
+        return stats.paired_comparison(
+            self.values(variation, metric), self.values(other or self.baseline, metric)
+        )
+
+
+def load_study(directory, baseline=None, published_key=None):
+    """Reads a study folder.
+
+    Args:
+        directory: `output_dir/<study>`.
+        baseline: Variation to compare against; default the study's own
+            (from `study.json`), else "baseline" if present, else the first.
+        published_key: Overrides the study's published table key.
+
+    Raises:
+        FileNotFoundError: no finished run under `directory`.
+        ValueError: a baseline without results.
+    """
+    meta_path = os.path.join(directory, STUDY_FILE)
+    meta = run_dir_lib.read_json(meta_path) if os.path.exists(meta_path) else {}
+    runs = {}
+    pattern = os.path.join(directory, "*", "seed_*", run_dir_lib.SUMMARY_FILE)
+    for path in sorted(glob.glob(pattern)):
+        seed_dir = os.path.dirname(path)
+        if ".stale-" in os.path.basename(seed_dir):
+            continue
+        variation = os.path.basename(os.path.dirname(seed_dir))
+        summary = run_dir_lib.read_json(path)
+        runs.setdefault(variation, {})[int(summary["seed"])] = summary
+    if not runs:
+        raise FileNotFoundError(
+            f"No finished run (*/seed_*/summary.json) under {directory}; run "
+            "the study with benchmarks/ablate.py first."
+        )
+    order = [v for v in meta.get("variations", []) if v in runs]
+    order += sorted(v for v in runs if v not in order)
+    baseline = baseline or meta.get("baseline")
+    if baseline is None:
+        baseline = "baseline" if "baseline" in runs else order[0]
+    if baseline not in runs:
+        raise ValueError(
+            f"Baseline {baseline!r} has no finished run in {directory}; "
+            f"variations with results: {', '.join(order)}."
+        )
+    present = {key for per_seed in runs.values() for s in per_seed.values() for key in s["final"]}
+    any_summary = next(iter(runs[order[0]].values()))
+    study = Study(
+        name=meta.get("study", os.path.basename(os.path.normpath(directory))),
+        directory=directory,
+        variations=order,
+        baseline=baseline,
+        runs=runs,
+        metrics=[m for m in stats.METRICS if m in present and m != WALL],
+        published_key=published_key or meta.get("published"),
+        dataset=meta.get("dataset", any_summary.get("dataset")),
+    )
+    published_rows(study.published_key, study.dataset)  # Fails early on a bad key.
+    return study
+
+
+# --- Formatting.
+
+
+def _fmt(value, digits):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def _mean_std(description, digits):
+    if description.n == 0:
+        return "n/a"
+    if description.n < 2:
+        return _fmt(description.mean, digits)
+    return f"{_fmt(description.mean, digits)} ± {_fmt(description.std, digits)}"
+
+
+def _cell(study, variation, metric):
+    return _mean_std(study.describe(variation, metric), stats.metric_info(metric).digits)
+
+
+def _difference(comparison, digits):
+    p = "p n/a" if comparison.p_value is None else f"p={comparison.p_value:.3g}"
+    return f"{comparison.difference:+.{digits}f} ({p})"
+
+
+def _published_cells(study, columns):
+    """`(label, source, cells)` of each published row, and the note."""
+    rows, note = published_rows(study.published_key, study.dataset)
+    out = []
+    for model, values, source in rows:
+        cells = []
+        for metric in columns:
+            info = stats.metric_info(metric)
+            value = values.get(metric)
+            cells.append("-" if value is None else _fmt(value * info.scale, info.digits))
+        out.append((model, source, cells))
+    return out, note
+
+
+def _markdown_table(header, body):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in body]
+
+
+def console_table(study):
+    """A plain-text table: mean ± std over seeds, and published rows."""
+    columns = study.metrics + [WALL]
+    header = ["variation", "seeds"] + [stats.metric_info(m).title for m in columns]
+    body = [
+        [v, str(study.describe(v, columns[0]).n)] + [_cell(study, v, m) for m in columns]
+        for v in study.variations
+    ]
+    published, note = _published_cells(study, columns)
+    body += [[f"{model} (published)", "-"] + cells for model, _, cells in published]
+    widths = [max(len(row[i]) for row in [header] + body) for i in range(len(header))]
+    lines = [f"Study {study.name} ({study.dataset}); mean ± std over seeds"]
+    lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in body]
+    if note and published:
+        lines.append(f"Published: {note}")
+    return "\n".join(lines)
+
+
+def markdown_report(study, figures=()):
+    """The study's Markdown report: results, intervals, baseline comparison."""
+    columns = study.metrics + [WALL]
+    titles = [stats.metric_info(m).title for m in columns]
+    out = [f"# Study `{study.name}`", ""]
+    out.append(
+        f"Dataset `{study.dataset}`; baseline `{study.baseline}`. Values are "
+        "mean ± std over seeds (sample std), with the 95% t-interval of the "
+        "mean below. Generated by `benchmarks/report.py` from the run files."
+    )
+    out += ["", "## Results", ""]
+    body = [
+        [v, str(study.describe(v, columns[0]).n)] + [_cell(study, v, m) for m in columns]
+        for v in study.variations
+    ]
+    published, note = _published_cells(study, columns)
+    body += [[f"{model} (published, {source})", "-"] + cells for model, source, cells in published]
+    out += _markdown_table(["variation", "seeds"] + titles, body)
+    if note and published:
+        out += ["", f"Published rows: {note}"]
+    out += ["", "## 95% confidence intervals (t-distribution)", ""]
+    body = []
+    for variation in study.variations:
+        cells = []
+        for metric in columns:
+            d, digits = study.describe(variation, metric), stats.metric_info(metric).digits
+            cells.append(
+                "n/a" if d.n < 2 else f"[{_fmt(d.ci_low, digits)}, {_fmt(d.ci_high, digits)}]"
+            )
+        body.append([variation] + cells)
+    out += _markdown_table(["variation"] + titles, body)
+    out += ["", f"## Difference from `{study.baseline}` (paired t-test over seeds)", ""]
+    body = [
+        [v] + [_difference(study.compare(v, m), stats.metric_info(m).digits) for m in columns]
+        for v in study.variations
+        if v != study.baseline
+    ]
+    out += _markdown_table(["variation"] + titles, body)
+    if figures:
+        out += ["", "## Figures", ""]
+        for title, path in figures:
+            out.append(f"![{title}]({os.path.relpath(path, study.directory)})")
+    return "\n".join(out) + "\n"
+
+
+def csv_report(study):
+    """One row per (variation, metric): statistics and the baseline test."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["study", "variation", "metric", "n", "mean", "std", "ci95_low", "ci95_high",
+                     "baseline", "diff_vs_baseline", "paired_n", "p_value"])
+    for variation in study.variations:
+        for metric in study.metrics + [WALL]:
+            d = study.describe(variation, metric)
+            c = None if variation == study.baseline else study.compare(variation, metric)
+            test = ["", "", ""] if c is None else [c.difference, c.n, "" if c.p_value is None else c.p_value]
+            writer.writerow([study.name, variation, metric, d.n, d.mean, d.std, d.ci_low,
+                             d.ci_high, study.baseline] + test)
+    return buffer.getvalue()
+
+
+def write_report(directory, baseline=None, published_key=None, plots=True):
+    """Writes `report.md`, `results.csv` and the figures of a study.
+
+    Holds the study folder's lock, so two processes finishing one study
+    write one report after the other, never interleaved.
+
+    Returns:
+        The `Study` read.
+    """
+    with run_dir_lib.RunLock(directory):
+        study = load_study(directory, baseline, published_key)
+        figures = []
+        if plots:
+            from benchmarks.harness import figures as figures_lib
+
+            figures = figures_lib.write_all(study)
+        run_dir_lib.write_text(
+            os.path.join(directory, "report.md"), markdown_report(study, figures)
+        )
+        run_dir_lib.write_text(os.path.join(directory, "results.csv"), csv_report(study))
+    return study
+
+
+# --- Several studies side by side.
+
+
+def compare(studies):
+    """Markdown comparing studies run variation by variation (e.g. the same
+    flagfile in float32 and in bfloat16).
+
+    Each later study's difference from the first is paired by variation and
+    seed (paired t-test), so the table shows what changed between the
+    studies, with the seed-to-seed noise removed.
+    """
+    first = studies[0]
+    names = [s.name for s in studies]
+    variations = list(first.variations)
+    for study in studies[1:]:
+        variations += [v for v in study.variations if v not in variations]
+    metrics = [m for m in stats.METRICS if any(m in s.metrics for s in studies)]
+    metrics = [m for m in metrics if m != WALL] + [WALL]
+    header = ["variation", "metric"] + [f"`{n}`" for n in names]
+    header += [f"`{n}` − `{first.name}`" for n in names[1:]]
+    body = []
+    for variation in variations:
+        for metric in metrics:
+            digits = stats.metric_info(metric).digits
+            row = [variation, stats.metric_info(metric).title]
+            row += [_cell(s, variation, metric) for s in studies]
+            for study in studies[1:]:
+                c = stats.paired_comparison(
+                    study.values(variation, metric), first.values(variation, metric)
+                )
+                row.append("n/a" if c.n == 0 else _difference(c, digits))
+            body.append(row)
+    out = [f"# Comparison of {', '.join(f'`{n}`' for n in names)}", ""]
+    out.append(
+        "Mean ± std over seeds; differences from the first study are paired by "
+        "variation and seed (paired t-test). Generated by `benchmarks/report.py`."
+    )
+    return "\n".join(out + [""] + _markdown_table(header, body)) + "\n"
+
+
+# --- README tables between markers.
+
+_BLOCK = re.compile(
+    r"(<!-- results:(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]*)(?P<options>[^>]*?) -->\n)"
+    r".*?"
+    r"(<!-- /results:(?P=name) -->)",
+    re.DOTALL,
+)
+
+
+def readme_table(study, metrics=None):
+    """A compact Markdown table for the README: mean ± std per variation and
+    the first metric's difference from the baseline."""
+    metrics = metrics or study.metrics
+    unknown = [m for m in metrics if m not in study.metrics]
+    if unknown:
+        raise ValueError(
+            f"README block {study.name}: no metric {unknown} in its results; "
+            f"present: {', '.join(study.metrics)}."
+        )
+    titles = [stats.metric_info(m).title for m in metrics]
+    header = ["variation", "seeds"] + titles + [f"vs `{study.baseline}` ({titles[0]})"]
+    digits = stats.metric_info(metrics[0]).digits
+    body = []
+    for v in study.variations:
+        cells = [_cell(study, v, m) for m in metrics]
+        diff = "" if v == study.baseline else _difference(study.compare(v, metrics[0]), digits)
+        body.append([v, str(study.describe(v, metrics[0]).n)] + cells + [diff])
+    return "\n".join(_markdown_table(header, body)) + "\n"
+
+
+def update_readme(text, results_dir):
+    """`text` with every results block regenerated from `results_dir`.
+
+    A block is `<!-- results:STUDY [metrics=a,b] -->` ... `<!-- /results:STUDY -->`;
+    its content becomes `readme_table` of `results_dir/STUDY`.
+
+    Returns:
+        `(new_text, names of the blocks)`.
+    """
+    names = []
+
+    def replace(match):
+        names.append(match.group("name"))
+        options = dict(
+            item.split("=", 1) for item in match.group("options").split() if "=" in item
+        )
+        metrics = options["metrics"].split(",") if "metrics" in options else None
+        study = load_study(os.path.join(results_dir, match.group("name")))
+        return match.group(1) + readme_table(study, metrics) + match.group(4)
+
+    return _BLOCK.sub(replace, text), names
