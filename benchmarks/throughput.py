@@ -59,6 +59,17 @@ TRICKS = {
     "minimax loss": dict(loss="minimax"),
     "uniform latents": dict(latent_distribution="uniform"),
     "log_gradient_norms": dict(log_gradient_norms=True),
+    # Beyond the guide. `d_builder` options change the tutorial D itself.
+    "hinge loss": dict(loss="hinge"),
+    "relativistic loss": dict(loss="relativistic"),
+    "R1 every step": dict(penalties=("r1",)),
+    "R1 lazy, every 16 steps": dict(penalties=("r1@16",)),
+    "spectral norm (D)": dict(d_builder=dict(spectral_norm=True)),
+    "minibatch stddev (D)": dict(d_builder=dict(minibatch_stddev=True)),
+    "EMA of G (0.999)": dict(ema_decay=0.999),
+    "pack=2": dict(pack=2, d_builder=dict(pack=2)),
+    "DiffAugment color+translation+cutout": dict(augment="color,translation,cutout"),
+    "simultaneous updates": dict(update_scheme="simultaneous"),
 }
 
 
@@ -97,11 +108,23 @@ def tutorial_generator(extra_inputs=0):
     return keras.Model(z, generator_body(z), name="generator")
 
 
-def tutorial_discriminator():
+def tutorial_discriminator(pack=1, spectral_norm=False, minibatch_stddev=False):
+    """The tutorial D; the options are the stabilisers the builders offer."""
     import keras
 
-    image = keras.Input(IMAGE_SHAPE)
-    logit = keras.layers.Dense(1, dtype="float32")(discriminator_body(image))
+    from keras_gans.networks import common
+
+    image = keras.Input(IMAGE_SHAPE[:-1] + (IMAGE_SHAPE[-1] * pack,))
+    x = image
+    for filters in (64, 128):
+        if minibatch_stddev and filters == 128:
+            x = common.MinibatchStdDev()(x)
+        x = common.maybe_spectral_norm(
+            keras.layers.Conv2D(filters, 5, strides=2, padding="same"), spectral_norm)(x)
+        x = keras.layers.LeakyReLU()(x)
+        x = keras.layers.Dropout(0.3)(x)
+    logit = common.maybe_spectral_norm(keras.layers.Dense(1, dtype="float32"),
+                                       spectral_norm)(keras.layers.Flatten()(x))
     return keras.Model(image, logit, name="discriminator")
 
 
@@ -216,6 +239,11 @@ def build_model(name, tricks=None):
     import keras_gans
 
     tricks = dict(tricks or {})
+    d_builder = tricks.pop("d_builder", {})
+    if "penalties" in tricks:
+        tricks["penalties"] = [
+            keras_gans.penalties.R1(1.0, every_n_steps=int(spec.partition("@")[2] or 1))
+            for spec in tricks["penalties"]]
     if "loss_options" in tricks:
         tricks["loss"] = keras_gans.losses.get(tricks.pop("loss", "non_saturating"),
                                                **tricks.pop("loss_options"))
@@ -229,7 +257,9 @@ def build_model(name, tricks=None):
         return tutorial_generator(extra_inputs=input_dim - LATENT_DIM)
 
     def discriminator(num_classes):
-        return conditional_tutorial_discriminator() if num_classes else tutorial_discriminator()
+        if num_classes:
+            return conditional_tutorial_discriminator()
+        return tutorial_discriminator(**d_builder)
 
     return build.assemble_model(
         getattr(keras_gans, class_name), LATENT_DIM, {**arguments, **tricks},

@@ -123,6 +123,23 @@ def test_invalid_shard_arguments_fail():
 
 
 @pytest.mark.parametrize(
+    "path", sorted(glob.glob(os.path.join(CONFIG_DIR, "presets", "*.flags"))),
+    ids=os.path.basename)
+def test_presets_set_only_run_flags_and_stack_on_a_study(path):
+    fv = flags.FlagValues()
+    run_names = run_flags.define(fv, run_flags.RUN_FLAGS)
+    run_flags.define(fv, run_flags.STUDY_FLAGS)
+    with open(path, encoding="utf-8") as f:
+        set_here = [line.split("=")[0][2:] for line in f if line.startswith("--")]
+    assert set_here and set(set_here) <= set(run_names)
+    fv(["ablate", f"--flagfile={os.path.join(CONFIG_DIR, 'quickstart.flags')}",
+        f"--flagfile={path}"])
+    if os.path.basename(path) == "ttur.flags":
+        assert (fv.d_learning_rate, fv.g_learning_rate) == (4e-4, 1e-4)
+        assert fv.d_beta_1 == fv.g_beta_1 == 0.0 and fv.d_beta_2 == fv.g_beta_2 == 0.9
+
+
+@pytest.mark.parametrize(
     "path", sorted(glob.glob(os.path.join(CONFIG_DIR, "*.flags"))), ids=os.path.basename
 )
 def test_every_checked_in_flagfile_plans(path):
