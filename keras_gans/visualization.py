@@ -64,15 +64,23 @@ def save_image_grid(path, images, value_range=(-1.0, 1.0), rows=None):
     return grid
 
 
+def scatter_limit(reference):
+    """Half-width of the shared square axes for samples of a mixture."""
+    return 1.5 * float(np.abs(np.asarray(reference)).max())
+
+
 def save_scatter(path, points, reference=None, title=None, limit=None):
     """Writes a scatter plot of 2D samples (over optional reference points).
 
     Args:
         path: PNG path.
         points: Array `(n, 2)` of generated samples.
-        reference: Optional `(m, 2)` array drawn underneath (e.g. mode centres).
+        reference: Optional `(m, 2)` array marked on top (e.g. mode centres).
         title: Plot title.
-        limit: Half-width of the square axes; default fits the points.
+        limit: Half-width of the square axes; default 1.5 times the
+            reference's extent (so every picture of one dataset shares its
+            axes and far-off samples show as off the plot), or fit to the
+            points without a reference.
     """
     import matplotlib
 
@@ -81,10 +89,14 @@ def save_scatter(path, points, reference=None, title=None, limit=None):
 
     points = np.asarray(points)
     figure, axes = plt.subplots(figsize=(4, 4), dpi=100)
+    axes.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, c="tab:blue")
     if reference is not None:
         reference = np.asarray(reference)
-        axes.scatter(reference[:, 0], reference[:, 1], s=40, c="tab:red", marker="x")
-    axes.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, c="tab:blue")
+        # On top of the samples, so covered modes stay visible.
+        axes.scatter(reference[:, 0], reference[:, 1], s=60, facecolors="none",
+                     edgecolors="tab:red", linewidths=1.2, zorder=3)
+        if limit is None:
+            limit = scatter_limit(reference)
     if limit is not None:
         axes.set_xlim(-limit, limit)
         axes.set_ylim(-limit, limit)

@@ -83,3 +83,32 @@ def test_exponential_schedule_drives_the_model_variable(tiny_mlp_pair, ring_data
     _fit_with(gan, ring_data[:128], [schedule, record], epochs=3)
     assert seen == pytest.approx([0.5, 0.5, 0.05, 0.05, 0.005, 0.005], rel=1e-5)
     assert math.isclose(float(gan.instance_noise), 0.005, rel_tol=1e-5)
+
+
+def test_mixture_pictures_share_axes_set_by_the_modes(tmp_path):
+    from keras_gans import datasets, visualization
+
+    assert visualization.scatter_limit(datasets.ring_centers()) == pytest.approx(1.5)
+    assert visualization.scatter_limit(datasets.grid_centers()) == pytest.approx(6.0)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    seen = []
+    original = plt.Axes.set_xlim
+
+    def record(self, *args, **kwargs):
+        if len(args) == 2:  # ours; matplotlib's own autoscaling passes one list
+            seen.append(args)
+        return original(self, *args, **kwargs)
+
+    plt.Axes.set_xlim = record
+    try:
+        for spread in (0.1, 10.0):  # a tight and a diffuse generator
+            visualization.save_scatter(str(tmp_path / f"{spread}.png"),
+                                       np.random.default_rng(0).normal(size=(100, 2)) * spread,
+                                       reference=datasets.ring_centers())
+    finally:
+        plt.Axes.set_xlim = original
+    assert seen == [(-1.5, 1.5), (-1.5, 1.5)]
