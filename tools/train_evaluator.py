@@ -86,16 +86,25 @@ def arrays_sha256(arrays):
     return digest.hexdigest()
 
 
-def _from_local_files(dataset, data_dir):
-    """(train, test, source) from keras_gans' local-file readers, or None."""
+def _from_local_files(dataset, data_dir, only_data_dir=False):
+    """(train, test, source, files) from keras_gans' local-file readers, or
+    None. With `only_data_dir`, an explicit folder is the only place looked."""
     from keras_gans.datasets import local_files
 
     splits = []
     for split in ("train", "test"):
-        paths = local_files.find_local_files(dataset, split, data_dir)
-        if paths is None:
-            return None
-        images, labels = local_files.load_local_arrays(dataset, split, data_dir)
+        if only_data_dir:
+            paths = tuple(os.path.join(data_dir, f) for f in local_files.expected_files(dataset, split))
+            if not all(os.path.isfile(p) for p in paths):
+                return None
+        else:
+            paths = local_files.find_local_files(dataset, split, data_dir)
+            if paths is None:
+                return None
+        if dataset == "mnist":
+            images, labels = local_files.read_mnist_npz(paths[0], split)
+        else:
+            images, labels = local_files.read_idx_gz(*paths)
         splits.append((images[..., 0], labels, paths))
     (x_train, y_train, paths), (x_test, y_test, test_paths) = splits
     source = os.path.dirname(paths[0])
@@ -116,7 +125,7 @@ def load_data(dataset, data_path=None):
     """
     path = find_data_file(dataset, data_path)
     if path is not None and os.path.isdir(path):
-        found = _from_local_files(dataset, path)
+        found = _from_local_files(dataset, path, only_data_dir=True)
         if found is None:
             raise FileNotFoundError(
                 f"--data_path={path!r} is a folder without the {dataset} "
