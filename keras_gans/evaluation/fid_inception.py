@@ -219,8 +219,9 @@ def preprocess(images, value_range=(-1.0, 1.0)):
     if images.shape[1] != FID_INCEPTION_SIZE or images.shape[2] != FID_INCEPTION_SIZE:
         # The 2015 graph's ResizeBilinear op predates half-pixel centres:
         # output pixel i samples input coordinate i * in / out.
-        pixels = tf.compat.v1.image.resize_bilinear(
-            pixels, (FID_INCEPTION_SIZE, FID_INCEPTION_SIZE),
+        # (The raw op: tf.compat.v1's wrapper of it warns of deprecation.)
+        pixels = tf.raw_ops.ResizeBilinear(
+            images=pixels, size=[FID_INCEPTION_SIZE, FID_INCEPTION_SIZE],
             align_corners=False, half_pixel_centers=False,
         )
     return (pixels - 128.0) / 128.0
