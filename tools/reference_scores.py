@@ -1,25 +1,40 @@
-"""Real-data sanity numbers for the MNIST evaluator, as a Markdown table.
+"""Real-data sanity numbers for the evaluators, as Markdown tables.
 
 Real data scored against real data shows what "perfect" looks like for each
-metric in the `"mnist"` classifier's feature space, and two corrupted
-controls show the metrics move when they should:
+metric, and two corrupted controls show the metrics move when they should.
 
-- classifier Inception Score of the MNIST test set (10 splits of 1,000;
-  about 9.88 in the literature for a 99%+ classifier) and its class
+With a domain classifier (`--extractor=classifier`, the default: the
+`"mnist"` or `"fashion_mnist"` evaluator):
+
+- classifier Inception Score of the test set (10 splits of 1,000; about
+  9.88 in the literature for MNIST with a 99%+ classifier) and its class
   coverage;
 - Frechet distance and KID of train vs test (near zero);
 - precision / recall / density / coverage of train vs test (10k vs 10k);
-- controls: the test set with Gaussian pixel noise, and train digits 0-4
+- controls: the test set with Gaussian pixel noise, and train classes 0-4
   only (half the modes missing).
 
+With `--extractor=fid_inception` (the published-comparable FID network;
+build its weights first with `python tools/fetch_fid_inception.py`): the
+Inception FID and KID of train vs test, `--num_samples` each, with the
+wall time and the process's peak resident memory.
+
 Usage:
-    python tools/reference_scores.py [--data_path=../shared/data/mnist.npz]
+    python tools/reference_scores.py [--dataset=mnist|fashion_mnist]
+        [--extractor=classifier|fid_inception] [--data_path=FILE_OR_DIR]
         [--num_samples=10000] [--json_out=reference_scores.json]
+
+Data: MNIST from `--data_path` (a keras-layout `mnist.npz` or a folder
+holding it), else `$KERAS_GANS_DATA_DIR`, `../shared/data/mnist.npz` and the
+Keras cache; Fashion-MNIST from `--data_path` (a folder with
+`fashion-mnist/*-ubyte.gz`) or wherever `keras_gans.datasets.load` finds it
+(including Debian's `dataset-fashion-mnist` in /usr/share/datasets).
 """
 
 import argparse
 import json
 import os
+import resource
 import shlex
 import sys
 import time
@@ -29,24 +44,44 @@ import numpy as np
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, PROJECT_ROOT)
 
+DATASETS = ("mnist", "fashion_mnist")
+# What the README and the papers call the dataset's classes 0-4.
+_LOW_CLASSES = {"mnist": "digits 0-4", "fashion_mnist": "classes 0-4 (tops, trousers, "
+                "pullovers, dresses, coats)"}
 
-def find_mnist(data_path):
-    candidates = [data_path] if data_path else []
-    if os.environ.get("KERAS_GANS_DATA_DIR"):
-        candidates.append(os.path.join(os.environ["KERAS_GANS_DATA_DIR"], "mnist.npz"))
-    candidates.append(os.path.join(os.path.dirname(PROJECT_ROOT), "shared", "data", "mnist.npz"))
-    candidates.append(os.path.expanduser("~/.keras/datasets/mnist.npz"))
-    for path in candidates:
-        if path and os.path.exists(path):
-            return path
-    raise FileNotFoundError(
-        "MNIST not found; tried " + ", ".join(c for c in candidates if c) + ". Pass "
-        "--data_path=<mnist.npz> (keras.datasets layout)."
-    )
+
+def load_arrays(dataset, data_path=None):
+    """`(x_train, y_train, x_test, y_test, source)` as uint8 (N, 28, 28) images."""
+    if data_path and os.path.isfile(data_path):
+        with np.load(data_path) as data:
+            arrays = [data[k] for k in ("x_train", "y_train", "x_test", "y_test")]
+        return (*arrays, data_path)
+    from keras_gans.datasets import local_files
+
+    data_dir = data_path
+    if dataset == "mnist" and data_dir is None:
+        shared = os.path.join(os.path.dirname(PROJECT_ROOT), "shared", "data")
+        if os.path.exists(os.path.join(shared, local_files.MNIST_FILE)):
+            data_dir = shared
+    train = local_files.load_local_arrays(dataset, "train", data_dir)
+    test = local_files.load_local_arrays(dataset, "test", data_dir)
+    if train is None or test is None:
+        searched = local_files.search_dirs(data_dir)
+        raise FileNotFoundError(
+            f"{dataset} not found: looked for "
+            f"{', '.join(local_files.expected_files(dataset, 'train') + local_files.expected_files(dataset, 'test'))} "
+            f"in {', '.join(searched)}. Pass --data_path=<file or folder>"
+            + (" or `apt-get install dataset-fashion-mnist`." if dataset == "fashion_mnist" else ".")
+        )
+    source = local_files.find_local_files(dataset, "train", data_dir)[0]
+    return train[0][..., 0], train[1], test[0][..., 0], test[1], source
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", choices=DATASETS, default="mnist")
+    parser.add_argument("--extractor", choices=("classifier", "fid_inception"),
+                        default="classifier")
     parser.add_argument("--data_path", default=None)
     parser.add_argument("--num_samples", type=int, default=10000,
                         help="samples per set for the pairwise metrics")
@@ -79,20 +114,15 @@ def score(evaluation, real, fake, seed):
     }
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse_args(argv)
-    start = time.time()
-    from keras_gans import evaluation
+def peak_memory_mib():
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    path = find_mnist(args.data_path)
-    with np.load(path) as data:
-        x_train, y_train = data["x_train"], data["y_train"]
-        x_test = data["x_test"]
-    rng = np.random.default_rng(args.seed)
+
+def classifier_scores(args, evaluation, arrays, rng):
+    x_train, y_train, x_test, _, _ = arrays
     n = min(args.num_samples, len(x_test))
-
-    extractor = evaluation.get_extractor("mnist", value_range=(0, 255))
+    extractor = evaluation.get_extractor(args.dataset, value_range=(0, 255))
     test = evaluation.compute_features(extractor, x_test, batch_size=500)
     train_all = evaluation.compute_features(extractor, x_train, batch_size=500)
     train_idx = rng.choice(len(x_train), n, replace=False)
@@ -107,65 +137,118 @@ def main(argv=None):
         1.0,
     ).astype("float32")
     noisy = evaluation.compute_features(
-        evaluation.get_extractor("mnist"), noisy_images, batch_size=500
+        evaluation.get_extractor(args.dataset), noisy_images, batch_size=500
     )
     low_idx = np.flatnonzero(y_train < 5)
     low_idx = rng.choice(low_idx, min(n, len(low_idx)), replace=False)
     low = evaluation.ExtractedFeatures(
         train_all.features[low_idx], train_all.probabilities[low_idx]
     )
-
     inception = evaluation.inception_score(test.probabilities, splits=10)
     rows = {
         f"train vs test ({n:,} vs {n:,})": score(evaluation, test_n, train, args.seed),
         f"test vs test + N(0, {args.noise_std}) pixel noise": score(
             evaluation, test_n, noisy, args.seed
         ),
-        "test vs train digits 0-4 only": score(evaluation, test_n, low, args.seed),
+        f"test vs train {_LOW_CLASSES[args.dataset]} only": score(
+            evaluation, test_n, low, args.seed
+        ),
     }
     fd_full = evaluation.frechet_distance(train_all.features, test.features)
-    elapsed = time.time() - start
+    return inception, rows, fd_full
 
-    command = "python tools/reference_scores.py " + " ".join(shlex.quote(a) for a in argv)
-    lines = [
-        f"Real-data reference scores, `mnist` evaluator features (`{command.strip()}`, "
-        f"{elapsed:.0f} s).",
-        "",
-        f"Classifier Inception Score, MNIST test set (10 splits of 1,000): "
-        f"**{inception.mean:.3f} +- {inception.std:.3f}** (literature about 9.88). "
-        f"Frechet distance, all 60,000 train vs all 10,000 test: **{fd_full:.4f}**.",
-        "",
-        "| comparison | FD | KID (+- std over subsets) | precision | recall | density | coverage "
-        "| classes hit | class KL |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name, r in rows.items():
-        lines.append(
-            f"| {name} | {r['fd']:.3f} | {r['kid']:.4f} +- {r['kid_std']:.4f} "
-            f"| {r['precision']:.3f} | {r['recall']:.3f} | {r['density']:.3f} "
-            f"| {r['coverage']:.3f} | {r['classes']} | {r['class_kl']:.4f} |"
+
+def inception_scores(args, evaluation, arrays, rng):
+    """Inception FID/KID train vs test, streamed, with time and memory."""
+    x_train, _, x_test, _, _ = arrays
+    n = min(args.num_samples, len(x_test))
+    extractor = evaluation.get_extractor("fid_inception", value_range=(0, 255))
+    train_idx = np.sort(rng.choice(len(x_train), n, replace=False))
+    start = time.time()
+    train = evaluation.compute_features(extractor, x_train[train_idx], batch_size=500)
+    test = evaluation.compute_features(extractor, x_test[:n], batch_size=500)
+    seconds = time.time() - start
+    kid = evaluation.kernel_inception_distance(test.features, train.features, seed=args.seed)
+    return {
+        "n": n,
+        "fid": evaluation.frechet_distance(test.features, train.features),
+        "kid": kid.mean,
+        "kid_std": kid.std,
+        "extraction_s": seconds,
+        "images_per_s": 2 * n / seconds,
+        "batch_size": extractor.max_batch_size,
+    }
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    start = time.time()
+    from keras_gans import evaluation
+
+    arrays = load_arrays(args.dataset, args.data_path)
+    rng = np.random.default_rng(args.seed)
+    command = ("python tools/reference_scores.py " + " ".join(shlex.quote(a) for a in argv)).strip()
+    result = {"command": command, "dataset": args.dataset, "extractor": args.extractor,
+              "data": arrays[-1]}
+    if args.extractor == "fid_inception":
+        r = inception_scores(args, evaluation, arrays, rng)
+        elapsed = time.time() - start
+        peak = peak_memory_mib()
+        result.update(r, wall_time_s=elapsed, peak_rss_mib=peak)
+        lines = [
+            f"Inception FID (`fid_inception`, 2015 graph, pool_3), {args.dataset} "
+            f"(`{command}`):",
+            "",
+            "| comparison | FID | KID (+- std over subsets) | time | peak memory |",
+            "|---|---|---|---|---|",
+            f"| train vs test ({r['n']:,} vs {r['n']:,}) | {r['fid']:.3f} "
+            f"| {r['kid']:.5f} +- {r['kid_std']:.5f} | {elapsed / 60:.1f} min "
+            f"({r['images_per_s']:.1f} images/s, batches of {r['batch_size']}) "
+            f"| {peak / 1024:.2f} GiB |",
+        ]
+    else:
+        inception, rows, fd_full = classifier_scores(args, evaluation, arrays, rng)
+        elapsed = time.time() - start
+        literature = " (literature about 9.88)" if args.dataset == "mnist" else ""
+        lines = [
+            f"Real-data reference scores, `{args.dataset}` evaluator features "
+            f"(`{command}`, {elapsed:.0f} s).",
+            "",
+            f"Classifier Inception Score, test set (10 splits of 1,000): "
+            f"**{inception.mean:.3f} +- {inception.std:.3f}**{literature}. "
+            f"Frechet distance, all {len(arrays[0]):,} train vs all "
+            f"{len(arrays[2]):,} test: **{fd_full:.4f}**.",
+            "",
+            "| comparison | FD | KID (+- std over subsets) | precision | recall | density "
+            "| coverage | classes hit | class KL |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, r in rows.items():
+            lines.append(
+                f"| {name} | {r['fd']:.3f} | {r['kid']:.4f} +- {r['kid_std']:.4f} "
+                f"| {r['precision']:.3f} | {r['recall']:.3f} | {r['density']:.3f} "
+                f"| {r['coverage']:.3f} | {r['classes']} | {r['class_kl']:.4f} |"
+            )
+        lines += [
+            "",
+            "Real vs real, precision and recall stay below 1 and density/coverage "
+            "near 1: the k-NN balls of a finite sample leave gaps (k=3 and k=5, "
+            "as in the papers). Class KL is to the real set's class histogram.",
+        ]
+        result.update(
+            inception_score={"mean": inception.mean, "std": inception.std},
+            fd_train_all_test_all=fd_full, comparisons=rows, wall_time_s=elapsed,
         )
-    lines += [
-        "",
-        "Real vs real, precision and recall stay below 1 and density/coverage "
-        "near 1: the k-NN balls of a finite sample leave gaps (k=3 and k=5, "
-        "as in the papers). Class KL is to the real set's class histogram.",
-    ]
     print("\n".join(lines))
     if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump(
-                {
-                    "command": command.strip(),
-                    "data": os.path.relpath(path, PROJECT_ROOT),
-                    "inception_score": {"mean": inception.mean, "std": inception.std},
-                    "fd_train60k_test10k": fd_full,
-                    "comparisons": rows,
-                    "wall_time_s": elapsed,
-                },
-                f,
-                indent=2,
-            )
+        from keras_gans.io_utils import atomic_write
+
+        def write(path):
+            with open(path, "w") as f:
+                json.dump(result, f, indent=2, default=float)
+
+        atomic_write(args.json_out, write)
     return 0
 
 

@@ -54,6 +54,29 @@ METRIC_KEYS = {
 # Metrics computed on extractor features of the real reference data.
 _NEEDS_REFERENCE = {"fid", "kid", "precision", "recall", "density", "coverage", "diversity"}
 _NEEDS_PROBABILITIES = {"is", "classes"}
+# The distances papers report in Inception features: `fid_extractor`
+# computes these when given.
+_FID_METRICS = {"fid", "kid"}
+# Log-key suffixes of metrics computed in Inception features, by extractor
+# name: a classifier FID is logged as `fid`, the published-comparable one as
+# `fid_inception`, Keras' ImageNet InceptionV3 one as `fid_inception_v3`, so
+# FIDs of different networks never share a log key, a metrics.jsonl column
+# or a table. Domain classifiers and user models add nothing.
+EXTRACTOR_KEY_SUFFIXES = {
+    "fid_inception": "_inception",
+    "fid_inception_v3": "_inception",
+    "inception_v3": "_inception_v3",
+    "inception": "_inception_v3",
+}
+
+
+def extractor_name(extractor):
+    """The name of an extractor given as a name, model or FeatureExtractor."""
+    if extractor is None:
+        return None
+    if isinstance(extractor, str):
+        return extractor.lower()
+    return getattr(extractor, "name", type(extractor).__name__)
 
 
 class GANMetrics(keras.callbacks.Callback):
@@ -66,9 +89,11 @@ class GANMetrics(keras.callbacks.Callback):
     evaluation scores the same latent draws (less noise between epochs) and
     10k samples never sit in memory as images.
 
-    Log keys (each prefixed with `prefix`):
-    - `"fid"`: Frechet distance in the extractor's features (FID with
-      `"inception_v3"`, classifier FID with `"mnist"`); lower is better.
+    Log keys (each prefixed with `prefix`; the feature-space ones suffixed
+    by the extractor, see below):
+    - `"fid"`: Frechet distance in the extractor's features (classifier FID
+      with `"mnist"`; logged as `fid_inception` with `"fid_inception"`, the
+      FID papers report); lower is better.
     - `"kid"`: KID mean (unbiased MMD^2, polynomial kernel); lower is better.
     - `"is"`: (classifier) Inception Score mean; higher is better.
     - `"precision"`, `"recall"`: Kynkaanniemi et al. 2019 (k=3).
@@ -85,6 +110,14 @@ class GANMetrics(keras.callbacks.Callback):
       classifier), the digit triple is one of 1000 modes
       (`evaluation.stacked_mnist_labels`); `modes` counts the triples hit,
       `mode_kl` is the triple histogram's KL to uniform (VEEGAN, Table 2).
+
+    Which network: metrics in the features of an Inception extractor carry
+    its name in their log keys (`EXTRACTOR_KEY_SUFFIXES`): `fid`, `kid`,
+    `precision`, ... become `fid_inception`, `kid_inception`, ... with
+    `"fid_inception"` and `fid_inception_v3`, ... with `"inception_v3"`, so
+    a classifier FID and an Inception FID can never be mixed up in logs,
+    CSV columns or tables. `metric_extractors` maps each log key to the
+    extractor that made it.
 
     Epochs that are not evaluated: the last computed values are written
     again, so every epoch's logs hold every key (EarlyStopping and
@@ -104,6 +137,10 @@ class GANMetrics(keras.callbacks.Callback):
         metrics: Names from the list above.
         extractor: Extractor name or model, as `evaluation.get_extractor`
             takes, or a `FeatureExtractor`; None only for `("modes",)`.
+        fid_extractor: Optional second extractor for `"fid"` and `"kid"`
+            only, e.g. `"fid_inception"` for published-comparable FIDs while
+            `"is"` and `"classes"` keep the domain classifier. None: both
+            use `extractor`.
         num_samples: Generated samples per evaluation (10k for the MNIST
             protocol; 2,500 for 2D mixtures). Also caps the reference.
         every_n_epochs: Evaluate on epochs 0, N, 2N, ... and the last.
@@ -129,6 +166,7 @@ class GANMetrics(keras.callbacks.Callback):
         reference=None,
         metrics=("fid", "kid", "is", "precision", "recall"),
         extractor="mnist",
+        fid_extractor=None,
         num_samples=10000,
         every_n_epochs=1,
         batch_size=250,
@@ -166,10 +204,13 @@ class GANMetrics(keras.callbacks.Callback):
                 "request one of them."
             )
         feature_metrics = set(metrics) - {"modes"}
+        if fid_extractor is not None:
+            feature_metrics -= _FID_METRICS
         if feature_metrics and extractor is None:
             raise ValueError(
                 f"Metrics {sorted(feature_metrics)} need a feature extractor; "
-                "pass extractor='mnist', 'inception_v3' or a keras.Model."
+                "pass extractor='mnist', 'fashion_mnist', 'fid_inception' or a "
+                "keras.Model."
             )
         if set(metrics) & _NEEDS_REFERENCE and reference is None:
             raise ValueError(
@@ -179,6 +220,7 @@ class GANMetrics(keras.callbacks.Callback):
         self.reference = reference
         self.metrics = tuple(metrics)
         self.extractor = extractor
+        self.fid_extractor = fid_extractor
         self.num_samples = int(num_samples)
         self.every_n_epochs = int(every_n_epochs)
         self.batch_size = int(batch_size)
@@ -192,35 +234,71 @@ class GANMetrics(keras.callbacks.Callback):
         self.is_splits = is_splits
         self.verbose = verbose
         self.history = []
-        self._extractor = None
-        self._reference_features = None
+        self._extractors = {}
+        self._reference_cache = {}
         self._last_values = None
+
+    def _role(self, metric):
+        """`"fid"` for metrics the `fid_extractor` computes, else `"main"`."""
+        if self.fid_extractor is not None and metric in _FID_METRICS:
+            return "fid"
+        return "main"
+
+    def _key(self, metric, key):
+        """A metric's log key (unprefixed), suffixed by its extractor."""
+        if metric not in _NEEDS_REFERENCE:
+            return key
+        source = self.fid_extractor if self._role(metric) == "fid" else self.extractor
+        return key + EXTRACTOR_KEY_SUFFIXES.get(extractor_name(source), "")
 
     @property
     def log_keys(self):
         """The keys this callback writes into logs, prefixed."""
-        return tuple(self.prefix + k for m in self.metrics for k in METRIC_KEYS[m])
+        return tuple(
+            self.prefix + self._key(m, k) for m in self.metrics for k in METRIC_KEYS[m]
+        )
 
-    def _get_extractor(self):
-        if self._extractor is None:
-            self._extractor = evaluation.get_extractor(
-                self.extractor, value_range=self.value_range
+    @property
+    def metric_extractors(self):
+        """Log key (prefixed) -> name of the extractor whose outputs made it
+        (None for the extractor-free `"modes"`)."""
+        names = {}
+        for m in self.metrics:
+            source = self.fid_extractor if self._role(m) == "fid" else self.extractor
+            for k in METRIC_KEYS[m]:
+                names[self.prefix + self._key(m, k)] = (
+                    None if m == "modes" else extractor_name(source)
+                )
+        return names
+
+    def _get_extractor(self, role="main"):
+        if role not in self._extractors:
+            source = self.fid_extractor if role == "fid" else self.extractor
+            self._extractors[role] = evaluation.get_extractor(
+                source, value_range=self.value_range
             )
-        return self._extractor
+        return self._extractors[role]
 
-    def reference_features(self):
-        """The cached `ExtractedFeatures` of the reference data."""
-        if self._reference_features is None:
+    def reference_features(self, role="main"):
+        """The cached `ExtractedFeatures` of the reference data (in the
+        `fid_extractor`'s features for `role="fid"`)."""
+        if role not in self._reference_cache:
             if isinstance(self.reference, evaluation.ExtractedFeatures):
-                self._reference_features = self.reference
+                if role == "fid":
+                    raise ValueError(
+                        "With `fid_extractor`, pass `reference` as images (or a "
+                        "dataset), not ExtractedFeatures: its features are needed "
+                        "from two extractors."
+                    )
+                self._reference_cache[role] = self.reference
             else:
-                self._reference_features = evaluation.compute_features(
-                    self._get_extractor(),
+                self._reference_cache[role] = evaluation.compute_features(
+                    self._get_extractor(role),
                     self.reference,
                     batch_size=self.batch_size,
                     num_samples=self.num_samples,
                 )
-        return self._reference_features
+        return self._reference_cache[role]
 
     def _generate_batches(self):
         """Yields the evaluation's generated batches as numpy arrays."""
@@ -241,12 +319,26 @@ class GANMetrics(keras.callbacks.Callback):
         """Generates samples and computes the metrics now.
 
         Returns:
-            A dict of unprefixed log key -> float.
+            A dict of unprefixed log key -> float (keys suffixed by the
+            extractor, as in `log_keys`).
         """
+        values = self._evaluate()
+        return {
+            self._key(m, k): values[k]
+            for m in self.metrics for k in METRIC_KEYS[m] if k in values
+        }
+
+    def _evaluate(self):
         wanted = set(self.metrics)
-        needs_features = bool(wanted - {"modes", "stacked_mnist"})
-        features, probabilities, raw, triples = [], [], [], []
-        extractor = self._get_extractor() if wanted - {"modes"} else None
+        fid_wanted = {m for m in wanted if self._role(m) == "fid"}
+        needs_features = bool(wanted - {"modes", "stacked_mnist"} - fid_wanted)
+        features, probabilities, raw, fid_features, triples = [], [], [], [], []
+        extractor = (
+            self._get_extractor()
+            if needs_features or "stacked_mnist" in wanted
+            else None
+        )
+        fid_extractor = self._get_extractor("fid") if fid_wanted else None
         for batch in self._generate_batches():
             if "stacked_mnist" in wanted:
                 triples.append(self._stacked_mnist_modes(batch, extractor))
@@ -257,7 +349,12 @@ class GANMetrics(keras.callbacks.Callback):
                 features.append(out.features)
                 if out.probabilities is not None:
                     probabilities.append(out.probabilities)
+            if fid_wanted:
+                fid_features.append(fid_extractor(batch).features)
         values = {}
+        if fid_wanted:
+            fid_real = self.reference_features("fid").features
+            values.update(self._distances(fid_wanted, fid_real, np.concatenate(fid_features)))
         if "modes" in wanted:
             result = evaluation.mixture_modes(np.concatenate(raw), self.centers, self.std)
             values.update(
@@ -279,16 +376,8 @@ class GANMetrics(keras.callbacks.Callback):
             )
         fake_probs = np.concatenate(probabilities) if probabilities else None
         real = self.reference_features() if self.reference is not None else None
-        if "fid" in wanted:
-            values["fid"] = evaluation.frechet_distance(real.features, fake)
-        if "kid" in wanted:
-            values["kid"] = evaluation.kernel_inception_distance(
-                real.features,
-                fake,
-                num_subsets=self.kid_subsets,
-                subset_size=self.kid_subset_size,
-                seed=self.seed,
-            ).mean
+        values.update(self._distances((wanted & _FID_METRICS) - fid_wanted,
+                                      None if real is None else real.features, fake))
         if "is" in wanted:
             values["is"] = evaluation.inception_score(
                 fake_probs, splits=min(self.is_splits, fake_probs.shape[0])
@@ -332,6 +421,21 @@ class GANMetrics(keras.callbacks.Callback):
         channels = [np.argmax(out.probabilities, axis=-1) for out in outputs]
         return evaluation.stacked_mnist_labels(np.stack(channels, axis=1))
 
+    def _distances(self, wanted, real, fake):
+        """FID and KID between real and generated features, as asked."""
+        values = {}
+        if "fid" in wanted:
+            values["fid"] = evaluation.frechet_distance(real, fake)
+        if "kid" in wanted:
+            values["kid"] = evaluation.kernel_inception_distance(
+                real,
+                fake,
+                num_subsets=self.kid_subsets,
+                subset_size=self.kid_subset_size,
+                seed=self.seed,
+            ).mean
+        return values
+
     def on_train_begin(self, logs=None):
         # A new fit starts evaluating afresh; the reference cache is kept.
         self._last_values = None
@@ -361,6 +465,9 @@ class GANMetrics(keras.callbacks.Callback):
         return {
             "metrics": self.metrics,
             "extractor": self.extractor if isinstance(self.extractor, str) else None,
+            "fid_extractor": (
+                self.fid_extractor if isinstance(self.fid_extractor, str) else None
+            ),
             "num_samples": self.num_samples,
             "every_n_epochs": self.every_n_epochs,
             "batch_size": self.batch_size,

@@ -1,7 +1,9 @@
 """Image datasets: MNIST, Fashion-MNIST and CelebA as batched `tf.data`.
 
 Sources, in order: local files in the `keras.datasets` cache layout (fast and
-offline, see `local_files`), then TensorFlow Datasets. CelebA has no Keras
+offline, see `local_files`; for Fashion-MNIST this includes Debian's
+`dataset-fashion-mnist` package in /usr/share/datasets), then TensorFlow
+Datasets. CelebA has no Keras
 layout and comes from TensorFlow Datasets only. When neither source works, a
 `DatasetNotFoundError` says which file to put where.
 """
@@ -33,12 +35,16 @@ _HOW_TO_GET = {
         "~/.keras/datasets/mnist.npz; copy it from there."
     ),
     "fashion_mnist": (
-        "put the four files train-images-idx3-ubyte.gz, "
-        "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and "
-        "t10k-labels-idx1-ubyte.gz into a `fashion-mnist/` folder inside "
-        "$KERAS_GANS_DATA_DIR, inside the `data_dir` you pass, or inside "
-        "~/.keras/datasets/. On a machine with network, `python -c \"import "
-        "keras; keras.datasets.fashion_mnist.load_data()\"` writes them to "
+        "on Debian or Ubuntu install the packaged copy, which puts the four "
+        "files in /usr/share/datasets/fashion-mnist/ where keras_gans looks: "
+        "`sudo apt-get update && sudo apt-get install -y "
+        "dataset-fashion-mnist`. Or put the four files "
+        "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+        "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz into a "
+        "`fashion-mnist/` folder inside $KERAS_GANS_DATA_DIR, inside the "
+        "`data_dir` you pass, or inside ~/.keras/datasets/. On a machine with "
+        "network, `python -c \"import keras; "
+        "keras.datasets.fashion_mnist.load_data()\"` writes them to "
         "~/.keras/datasets/fashion-mnist/; copy that folder."
     ),
     "celeb_a": (

@@ -4,8 +4,11 @@ These let the image pipelines run with no network: `mnist.npz` (the
 `keras.datasets.mnist` cache) and the four gzipped IDX files of
 `keras.datasets.fashion_mnist` in a `fashion-mnist/` folder. Directories are
 searched in this order: the `data_dir` argument, the `KERAS_GANS_DATA_DIR`
-environment variable, then the Keras cache (`$KERAS_HOME/datasets`, by
-default `~/.keras/datasets`).
+environment variable, the Keras cache (`$KERAS_HOME/datasets`, by default
+`~/.keras/datasets`), then the system folders where Linux distributions
+install datasets (`/usr/share/datasets`: Debian's `dataset-fashion-mnist`
+package puts the four gzipped IDX files in its `fashion-mnist/` folder, the
+same layout as the Keras cache).
 """
 
 import gzip
@@ -23,8 +26,19 @@ FASHION_MNIST_FILES = {
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 }
 LOCAL_DATASETS = ("mnist", "fashion_mnist")
+# Searched after the user's folders and the Keras cache. Debian installs
+# `dataset-fashion-mnist` (and other `dataset-*` packages) under
+# /usr/share/datasets; a module constant so tests can point it elsewhere.
+SYSTEM_DATA_DIRS = ("/usr/share/datasets",)
+# Debian recompressed the files (their gz checksums differ from Zalando's),
+# but the decompressed IDX data is the original.
+FASHION_MNIST_APT_PACKAGE = "dataset-fashion-mnist"
 
-# IDX headers: magic, then one 4-byte size per dimension.
+# IDX headers: a 4-byte magic (two zero bytes, the data type 0x08 = unsigned
+# byte, the number of dimensions), then one big-endian 4-byte size per
+# dimension.
+_IDX_IMAGE_MAGIC = 0x00000803
+_IDX_LABEL_MAGIC = 0x00000801
 _IDX_IMAGE_HEADER_BYTES = 16
 _IDX_LABEL_HEADER_BYTES = 8
 
@@ -52,9 +66,9 @@ def search_dirs(data_dir=None):
 
     Returns:
         List of directory paths: `data_dir`, `$KERAS_GANS_DATA_DIR`, the Keras
-        cache.
+        cache, then `SYSTEM_DATA_DIRS`.
     """
-    dirs = [data_dir, os.environ.get(DATA_DIR_ENV), keras_cache_dir()]
+    dirs = [data_dir, os.environ.get(DATA_DIR_ENV), keras_cache_dir(), *SYSTEM_DATA_DIRS]
     result = []
     for d in dirs:
         if not d:
@@ -116,6 +130,31 @@ def read_mnist_npz(path, split):
     return _as_image_arrays(images, labels, path)
 
 
+def _read_idx(path, magic, header_bytes):
+    """Decompressed bytes of one gzipped IDX file and its dimension sizes."""
+    with gzip.open(path, "rb") as f:
+        try:
+            raw = f.read()
+        except (OSError, EOFError) as err:
+            raise ValueError(
+                f"{path} is not a complete gzip file ({err}); download or "
+                "reinstall it."
+            ) from err
+    found = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else None
+    if len(raw) < header_bytes or found != magic:
+        raise ValueError(
+            f"{path} is not an IDX file of unsigned bytes with "
+            f"{magic & 0xFF} dimension(s): expected the magic number "
+            f"0x{magic:08x}, found "
+            f"{'nothing' if found is None else f'0x{found:08x}'}. Check that "
+            "the image and label files are the original MNIST-format files."
+        )
+    sizes = tuple(
+        int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(magic & 0xFF)
+    )
+    return raw, sizes
+
+
 def read_idx_gz(images_path, labels_path):
     """Reads gzipped IDX image and label files (the MNIST distribution format).
 
@@ -125,23 +164,32 @@ def read_idx_gz(images_path, labels_path):
 
     Returns:
         `(images, labels)`: uint8 `(n, rows, cols, 1)` and int32 `(n,)`.
+
+    Raises:
+        ValueError: a file is not IDX, is truncated, or the two disagree on
+            the number of examples.
     """
-    with gzip.open(labels_path, "rb") as f:
-        labels = np.frombuffer(f.read(), np.uint8, offset=_IDX_LABEL_HEADER_BYTES)
-    with gzip.open(images_path, "rb") as f:
-        raw = f.read()
-    rows, cols = (
-        int.from_bytes(raw[8:12], "big"),
-        int.from_bytes(raw[12:16], "big"),
+    raw_labels, (num_labels,) = _read_idx(
+        labels_path, _IDX_LABEL_MAGIC, _IDX_LABEL_HEADER_BYTES
+    )
+    labels = np.frombuffer(raw_labels, np.uint8, offset=_IDX_LABEL_HEADER_BYTES)
+    raw, (num_images, rows, cols) = _read_idx(
+        images_path, _IDX_IMAGE_MAGIC, _IDX_IMAGE_HEADER_BYTES
     )
     images = np.frombuffer(raw, np.uint8, offset=_IDX_IMAGE_HEADER_BYTES)
-    if images.size != len(labels) * rows * cols:
+    if len(labels) != num_labels:
         raise ValueError(
-            f"{images_path} holds {images.size} pixels, which is not "
-            f"{len(labels)} images of {rows}x{cols} as {labels_path} implies; "
-            "the files are truncated or do not belong together."
+            f"{labels_path} announces {num_labels} labels but holds "
+            f"{len(labels)}; the file is truncated."
         )
-    return _as_image_arrays(images.reshape(len(labels), rows, cols), labels, images_path)
+    if num_images != num_labels or images.size != num_images * rows * cols:
+        raise ValueError(
+            f"{images_path} announces {num_images} images of {rows}x{cols} and "
+            f"holds {images.size} pixels, while {labels_path} has "
+            f"{num_labels} labels; the files are truncated or do not belong "
+            "together."
+        )
+    return _as_image_arrays(images.reshape(num_images, rows, cols), labels, images_path)
 
 
 def load_local_arrays(name, split="train", data_dir=None):

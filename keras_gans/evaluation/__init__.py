@@ -5,7 +5,7 @@ Typical use:
 ```python
 from keras_gans import evaluation
 
-extractor = evaluation.get_extractor("mnist")           # or "inception_v3"
+extractor = evaluation.get_extractor("mnist")   # or "fid_inception"
 real = evaluation.compute_features(extractor, x_test)
 fake = evaluation.compute_features(
     extractor, lambda n: gan.generate(n), num_samples=10000)
@@ -23,9 +23,13 @@ from keras_gans.evaluation.extractors import ExtractedFeatures
 from keras_gans.evaluation.extractors import FeatureExtractor
 from keras_gans.evaluation.extractors import compute_feature_moments
 from keras_gans.evaluation.extractors import compute_features
+from keras_gans.evaluation.extractors import fid_inception_batch_size
 from keras_gans.evaluation.extractors import get_extractor
 from keras_gans.evaluation.extractors import inception_weights_path
 from keras_gans.evaluation.extractors import iterate_batches
+from keras_gans.evaluation.fid_inception import build_fid_inception
+from keras_gans.evaluation.fid_inception import fid_weights_path
+from keras_gans.evaluation.fid_inception import load_fid_inception
 from keras_gans.evaluation.frechet import frechet_distance
 from keras_gans.evaluation.frechet import frechet_distance_from_moments
 from keras_gans.evaluation.inception_score import InceptionScore
@@ -57,6 +61,9 @@ __all__ = [
     "ExtractedFeatures",
     "FeatureExtractor",
     "FeatureMoments",
+    "build_fid_inception",
+    "fid_inception_batch_size",
+    "fid_weights_path",
     "frechet_distance",
     "frechet_distance_from_moments",
     "get_extractor",
@@ -65,6 +72,7 @@ __all__ = [
     "InceptionScore",
     "iterate_batches",
     "kernel_inception_distance",
+    "load_fid_inception",
     "KernelDistance",
     "knn_radii",
     "mean_pairwise_distance",

@@ -49,8 +49,11 @@ def check_probabilities(probabilities, name="probabilities", atol=1e-3):
 def inception_score(probabilities, splits=10):
     """Inception Score of class probabilities p(y|x).
 
-    The samples are cut into `splits` contiguous parts (as in the original
-    code); each part's score is exp(mean_x KL(p(y|x) || p_part(y))) with
+    The samples are cut into `splits` contiguous parts at
+    `i * N // splits` (i = 0..splits), as the original code (Salimans et
+    al.'s `improved-gan`) and torch-fidelity do, so when N is not a multiple
+    of `splits` the larger parts come last (`np.array_split` would put them
+    first and change the score). Each part's score is exp(mean_x KL(p(y|x) || p_part(y))) with
     p_part(y) the part's mean prediction, and the mean and std of the part
     scores are returned. 0 log 0 is taken as 0, so exact one-hot predictions
     are fine: a perfect classifier on balanced parts scores exactly the
@@ -69,8 +72,11 @@ def inception_score(probabilities, splits=10):
             f"`splits` must be between 1 and the number of samples "
             f"({p.shape[0]}); got {splits}."
         )
+    n = p.shape[0]
+    bounds = [i * n // splits for i in range(splits + 1)]
     scores = []
-    for part in np.array_split(p, splits):
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        part = p[start:stop]
         marginal = part.mean(axis=0, keepdims=True)
         # xlogy(p, p) - xlogy(p, q) is p log(p/q) with 0 log 0 = 0, and never
         # divides by a zero marginal (p > 0 implies q > 0).

@@ -17,6 +17,10 @@ samples, each ball reaching the sample's k-th nearest neighbour:
 
 Distances are computed in row blocks, so 10k x 10k sets need a few tens of
 MB at a time rather than the full 800 MB distance matrix.
+
+Ball edges: precision/recall count a point on the edge as inside (`<=`,
+Kynkaanniemi et al.'s code), density/coverage as outside (`<`, Naeem et
+al.'s `prdc`); the two only differ on exact ties (duplicated samples).
 """
 
 import dataclasses
@@ -50,8 +54,9 @@ class DensityCoverage:
 
     Attributes:
         density: Mean number of real k-NN balls containing a generated
-            sample, divided by k. On identical sets it is exactly (k + 1) / k
-            (each ball holds its centre and k neighbours).
+            sample, divided by k. On identical sets it is exactly 1 (a ball
+            holds its centre and its k - 1 nearest neighbours strictly
+            inside; the k-th sits on the edge, which is outside).
         coverage: Fraction of real samples whose k-NN ball contains at least
             one generated sample.
         k: Neighbourhood size used for the ball radii.
@@ -73,35 +78,56 @@ def _exact_distances(a, b):
     return np.sqrt(np.sum(diff * diff, axis=-1))
 
 
-def _distance_blocks(a, b):
-    """Yields (start, block, distances) over row blocks of the a-to-b matrix.
+# Pairs whose fast squared distance lies within this fraction of
+# |a|^2 + |b|^2 of a squared radius are recomputed exactly. The Gram-matrix
+# round-off is about dim * eps * (|a|^2 + |b|^2) (eps = 2.2e-16), so 1e-9
+# covers feature dimensions far beyond 2048 while leaving a handful of pairs
+# (the exact ties of duplicated points) to recompute.
+_TIE_BAND = 1e-9
 
-    Uses |x|^2 + |y|^2 - 2 x.y (one matrix product per block, fast); its
-    round-off is handled at ball boundaries by `_inside_balls`.
+
+def _squared_distance_blocks(a, b, a_sq=None, b_sq=None):
+    """Yields (start, stop, squared distances) over row blocks of a-to-b.
+
+    Uses |x|^2 + |y|^2 - 2 x.y: one matrix product per block, the fast path
+    that keeps 10k x 10k sets at a few BLAS calls (no square roots: balls
+    are compared as squared distances with squared radii). Its round-off is
+    settled at ball boundaries by `_within`.
     """
-    b_sq = np.sum(b * b, axis=1)
+    a_sq = np.einsum("ij,ij->i", a, a) if a_sq is None else a_sq
+    b_sq = np.einsum("ij,ij->i", b, b) if b_sq is None else b_sq
     for start in range(0, a.shape[0], _BLOCK_ROWS):
-        block = a[start : start + _BLOCK_ROWS]
-        sq = np.sum(block * block, axis=1)[:, None] + b_sq[None, :] - 2.0 * block @ b.T
-        # Round-off can make a zero squared distance slightly negative.
-        yield start, block, np.sqrt(np.maximum(sq, 0.0))
+        stop = min(start + _BLOCK_ROWS, a.shape[0])
+        sq = a[start:stop] @ b.T
+        sq *= -2.0
+        sq += a_sq[start:stop, None]
+        sq += b_sq[None, :]
+        yield start, stop, sq
 
 
-def _inside_balls(block, distances, centres, radii):
-    """Boolean (rows, num_centres): is block[i] within radii[j] of centres[j]?
+def _within(sq, radii_sq, radii, rows, cols, row_sq, col_sq, strict, centre_axis):
+    """Boolean matrix: does each pair lie inside the ball of its centre?
 
-    Pairs whose fast distance is within round-off of the radius are
-    recomputed exactly, so a point sitting exactly on a boundary (as in
-    identical sets, where every ball's k-th neighbour is such a point) is
-    counted consistently.
+    Args:
+        sq: (r, c) fast squared distances between points `rows` and `cols`.
+        radii_sq, radii: squared radii and radii of the centres, shaped to
+            broadcast against `sq` (centres along `centre_axis`).
+        rows, cols: the points, (r, dim) and (c, dim).
+        row_sq, col_sq: their squared norms.
+        strict: `<` (outside on the edge) instead of `<=`.
+        centre_axis: 0 if the rows are the centres, 1 if the columns are.
+
+    Pairs within round-off of the boundary are decided with the exact
+    distance, so a point exactly on an edge (every k-th neighbour of a set
+    compared with itself) is classified the same way every time.
     """
-    inside = distances <= radii[None, :]
-    scale = np.sqrt(np.sum(block * block, axis=1))[:, None] + np.sqrt(
-        np.sum(centres * centres, axis=1)
-    )[None, :]
-    rows, cols = np.nonzero(np.abs(distances - radii[None, :]) <= 1e-7 * (scale + 1e-30))
-    if rows.size:
-        inside[rows, cols] = _exact_distances(block[rows], centres[cols]) <= radii[cols]
+    inside = sq < radii_sq if strict else sq <= radii_sq
+    band = _TIE_BAND * (row_sq[:, None] + col_sq[None, :] + 1e-300)
+    r, c = np.nonzero(np.abs(sq - radii_sq) <= band)
+    if r.size:
+        exact = _exact_distances(rows[r], cols[c])
+        radius = radii[r] if centre_axis == 0 else radii[c]
+        inside[r, c] = exact < radius if strict else exact <= radius
     return inside
 
 
@@ -116,19 +142,21 @@ def knn_radii(features, k):
         Array (num_samples,) of radii, float64.
     """
     features = np.asarray(features, dtype=np.float64)
+    norms = np.einsum("ij,ij->i", features, features)
     radii = np.empty(features.shape[0])
-    for start, block, distances in _distance_blocks(features, features):
-        # Sorted row: index 0 is the sample itself (distance 0), so index k
-        # is its k-th nearest neighbour (duplicates count as neighbours).
-        neighbour = np.argpartition(distances, k, axis=1)[:, k]
-        radii[start : start + block.shape[0]] = _exact_distances(
-            block, features[neighbour]
-        )
+    for start, stop, sq in _squared_distance_blocks(features, features, norms, norms):
+        # The sample itself goes first whatever the round-off, so index k of
+        # the partition is its k-th nearest other sample (duplicates count
+        # as neighbours at distance 0).
+        rows = np.arange(stop - start)
+        sq[rows, start + rows] = -1.0
+        neighbour = np.argpartition(sq, k, axis=1)[:, k]
+        radii[start:stop] = _exact_distances(features[start:stop], features[neighbour])
     return radii
 
 
 def _check_inputs(real, fake, k):
-    if not isinstance(k, (int, np.integer)) or k < 1:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"`k` must be a positive integer; got {k!r}.")
     real = as_feature_matrix(real, "real_features", min_rows=k + 1)
     fake = as_feature_matrix(fake, "fake_features", min_rows=1)
@@ -136,16 +164,16 @@ def _check_inputs(real, fake, k):
     return real, fake
 
 
-def _fraction_inside(points, centres, radii):
-    """Fraction of `points` inside at least one ball (centres[i], radii[i])."""
-    inside = 0
-    for _, block, distances in _distance_blocks(points, centres):
-        inside += int(np.sum(np.any(_inside_balls(block, distances, centres, radii), axis=1)))
-    return inside / points.shape[0]
-
-
 def precision_recall(real_features, fake_features, k=3):
     """Improved precision and recall (Kynkaanniemi et al. 2019).
+
+    A point is inside a ball when its distance is at most the radius
+    (`<=`, as in the paper's code); on continuous features ties have
+    probability zero, so this matches `prdc`'s `<` except on duplicates.
+
+    Cost: three passes of blocked distance products (real-real and
+    fake-fake for the radii, one real-fake pass shared by precision and
+    recall), the same work as `prdc.compute_prdc`.
 
     Args:
         real_features: Array (num_real, dim), num_real > k.
@@ -163,13 +191,39 @@ def precision_recall(real_features, fake_features, k=3):
             f"`fake_features` needs more than k={k} samples for recall; got "
             f"{fake.shape[0]}."
         )
-    precision = _fraction_inside(fake, real, knn_radii(real, k))
-    recall = _fraction_inside(real, fake, knn_radii(fake, k))
-    return PrecisionRecall(precision=float(precision), recall=float(recall), k=int(k))
+    real_radii, fake_radii = knn_radii(real, k), knn_radii(fake, k)
+    real_sq = np.einsum("ij,ij->i", real, real)
+    fake_sq = np.einsum("ij,ij->i", fake, fake)
+    fake_in_real = 0
+    real_in_fake = np.zeros(real.shape[0], dtype=bool)
+    # Rows: fake samples (a block at a time); columns: all real samples.
+    for start, stop, sq in _squared_distance_blocks(fake, real, fake_sq, real_sq):
+        block = fake[start:stop]
+        inside_real = _within(
+            sq, (real_radii**2)[None, :], real_radii, block, real,
+            fake_sq[start:stop], real_sq, strict=False, centre_axis=1,
+        )
+        fake_in_real += int(np.count_nonzero(inside_real.any(axis=1)))
+        radii = fake_radii[start:stop]
+        inside_fake = _within(
+            sq, (radii**2)[:, None], radii, block, real,
+            fake_sq[start:stop], real_sq, strict=False, centre_axis=0,
+        )
+        real_in_fake |= inside_fake.any(axis=0)
+    return PrecisionRecall(
+        precision=fake_in_real / fake.shape[0],
+        recall=float(real_in_fake.mean()),
+        k=int(k),
+    )
 
 
 def density_coverage(real_features, fake_features, k=5):
     """Density and coverage (Naeem et al. 2020).
+
+    A point on a ball's edge counts as outside (`<`), as in the authors'
+    `prdc` package, so a generator that copies the data scores density
+    exactly 1 and coverage 1 (with `<=` the density would be (k + 1) / k:
+    every ball's k-th neighbour sits on its edge).
 
     Args:
         real_features: Array (num_real, dim), num_real > k.
@@ -181,11 +235,17 @@ def density_coverage(real_features, fake_features, k=5):
     """
     real, fake = _check_inputs(real_features, fake_features, k)
     radii = knn_radii(real, k)
+    radii_sq = (radii**2)[None, :]
+    real_sq = np.einsum("ij,ij->i", real, real)
+    fake_sq = np.einsum("ij,ij->i", fake, fake)
     balls_per_fake = 0
     covered = np.zeros(real.shape[0], dtype=bool)
-    for _, block, distances in _distance_blocks(fake, real):
-        inside = _inside_balls(block, distances, real, radii)
-        balls_per_fake += int(inside.sum())
+    for start, stop, sq in _squared_distance_blocks(fake, real, fake_sq, real_sq):
+        inside = _within(
+            sq, radii_sq, radii, fake[start:stop], real,
+            fake_sq[start:stop], real_sq, strict=True, centre_axis=1,
+        )
+        balls_per_fake += int(np.count_nonzero(inside))
         covered |= inside.any(axis=0)
     density = balls_per_fake / (k * fake.shape[0])
     return DensityCoverage(

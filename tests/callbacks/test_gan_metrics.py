@@ -259,3 +259,67 @@ def test_stacked_mnist_metric_counts_digit_triples_and_their_kl():
     callback.set_model(DriftingModel())  # (n, 4) samples, not 28x28x3 images.
     with pytest.raises(ValueError, match="needs 28x28x3 samples"):
         callback.evaluate()
+
+
+def _named_extractor(name, scale=1.0):
+    """A stand-in for a named extractor: features = scale * samples."""
+    from keras_gans.evaluation import FeatureExtractor
+
+    inputs = keras.Input((DIM,))
+    model = keras.Model(inputs, keras.layers.Rescaling(scale)(inputs))
+    return FeatureExtractor(model, name=name)
+
+
+def test_inception_fids_are_logged_under_their_own_keys():
+    # IS and classes from a classifier head, FID and KID from a second,
+    # "fid_inception"-named extractor whose features are 3 x the samples.
+    inputs = keras.Input((DIM,))
+    classifier = keras.Model(
+        inputs, {"features": inputs, "probabilities": keras.layers.Softmax()(inputs)}
+    )
+    metrics = GANMetrics(
+        REFERENCE, metrics=("fid", "kid", "is"), extractor=classifier,
+        fid_extractor=_named_extractor("fid_inception", scale=3.0),
+        num_samples=120, batch_size=60, kid_subsets=3, kid_subset_size=50,
+    )
+    assert metrics.log_keys == ("fid_inception", "kid_inception", "is")
+    assert metrics.metric_extractors == {
+        "fid_inception": "fid_inception", "kid_inception": "fid_inception",
+        "is": classifier.name,
+    }
+    history = _fit(DriftingModel(), [metrics], epochs=1)
+    assert {"fid_inception", "kid_inception", "is"} <= set(history.history)
+    assert "fid" not in history.history and "kid" not in history.history
+    samples = np.concatenate(
+        [np.random.default_rng(s).normal(size=(60, DIM)) for s in (0, 1)]
+    ).astype("float32") + 1.0
+    expected = frechet_distance(3.0 * REFERENCE[:120], 3.0 * samples)
+    assert history.history["fid_inception"][0] == pytest.approx(expected, rel=1e-5)
+    # FD scales with the square of the features: 9 x the sample-space FD.
+    assert expected == pytest.approx(9 * frechet_distance(REFERENCE[:120], samples), rel=1e-6)
+
+
+def test_feature_metrics_of_keras_inception_carry_its_name():
+    metrics = GANMetrics(
+        REFERENCE, metrics=("fid", "precision", "modes"),
+        extractor=_named_extractor("inception_v3"), num_samples=50,
+        centers=np.zeros((1, DIM)), std=1.0,
+    )
+    assert metrics.log_keys == (
+        "fid_inception_v3", "precision_inception_v3", "modes", "high_quality", "mode_kl")
+    history = _fit(DriftingModel(drift=0.0), [metrics], epochs=1)
+    assert history.history["fid_inception_v3"][0] > 0
+    assert metrics.history[0]["precision_inception_v3"] > 0.5
+    # A classifier (or any user model) keeps the plain keys.
+    assert GANMetrics(REFERENCE, metrics=("fid",), extractor=_identity_extractor()).log_keys == ("fid",)
+
+
+def test_fid_extractor_alone_needs_no_main_extractor():
+    metrics = GANMetrics(REFERENCE, metrics=("fid",), extractor=None,
+                         fid_extractor=_named_extractor("fid_inception"), num_samples=40)
+    history = _fit(DriftingModel(), [metrics], epochs=1)
+    assert list(metrics.history[0]) == ["epoch", "fid_inception", "seconds"]
+    assert history.history["fid_inception"][0] > 0
+    with pytest.raises(ValueError, match="need a feature extractor"):
+        GANMetrics(REFERENCE, metrics=("fid", "precision"), extractor=None,
+                   fid_extractor="fid_inception")

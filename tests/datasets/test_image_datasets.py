@@ -8,6 +8,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from keras_gans import datasets
+from keras_gans.datasets import local_files
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 SHARED_MNIST = SHARED_DATA / "mnist.npz"
@@ -18,9 +19,11 @@ needs_mnist = pytest.mark.skipif(
 
 @pytest.fixture(autouse=True)
 def isolated_data_dirs(tmp_path, monkeypatch):
-    """No test sees the developer's data: empty Keras cache, no data env var."""
+    """No test sees the machine's data: empty Keras cache, no data env var,
+    and an empty stand-in for /usr/share/datasets."""
     monkeypatch.delenv(datasets.DATA_DIR_ENV, raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    monkeypatch.setattr(local_files, "SYSTEM_DATA_DIRS", (str(tmp_path / "system"),))
 
 
 def fake_images(n, side=28, seed=0):
@@ -129,6 +132,71 @@ def test_fashion_mnist_from_keras_layout_gz_files(tmp_path):
     np.testing.assert_allclose(images[..., 0], x / 127.5 - 1, atol=1e-6)
 
 
+def write_fashion_folder(folder, n_train=5, n_test=3, seed=0):
+    """A fake Fashion-MNIST folder in the Keras/Debian layout."""
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = dict(
+        x_train=fake_images(n_train, seed=seed), y_train=(np.arange(n_train) % 10).astype(np.uint8),
+        x_test=fake_images(n_test, seed=seed + 1), y_test=(9 - np.arange(n_test)).astype(np.uint8),
+    )
+    for prefix, split in (("train", "train"), ("t10k", "test")):
+        write_idx_gz(folder / f"{prefix}-images-idx3-ubyte.gz", arrays[f"x_{split}"])
+        write_idx_gz(folder / f"{prefix}-labels-idx1-ubyte.gz", arrays[f"y_{split}"])
+    return arrays
+
+
+def test_fashion_mnist_from_the_debian_package_folder(tmp_path):
+    # Debian's dataset-fashion-mnist installs /usr/share/datasets/fashion-mnist/*.gz.
+    arrays = write_fashion_folder(tmp_path / "system" / "fashion-mnist", n_test=3)
+    images, labels = batch(
+        datasets.load("fashion_mnist", split="test", batch_size=3, with_labels=True,
+                      shuffle=False, value_range=(0, 1))
+    )
+    np.testing.assert_array_equal(labels, [9, 8, 7])
+    np.testing.assert_allclose(images[..., 0], arrays["x_test"] / 255.0, atol=1e-7)
+
+
+def test_user_folders_win_over_the_system_folder(tmp_path, monkeypatch):
+    write_fashion_folder(tmp_path / "system" / "fashion-mnist", n_train=2)
+    write_fashion_folder(tmp_path / "keras_home" / "datasets" / "fashion-mnist", n_train=3)
+    write_fashion_folder(tmp_path / "env" / "fashion-mnist", n_train=4)
+    write_fashion_folder(tmp_path / "arg" / "fashion-mnist", n_train=5)
+
+    def size(**kwargs):
+        return sum(len(b) for b in datasets.load("fashion_mnist", batch_size=1, **kwargs))
+
+    assert size(data_dir=tmp_path / "arg") == 5
+    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(tmp_path / "env"))
+    assert size() == 4
+    monkeypatch.delenv(datasets.DATA_DIR_ENV)
+    assert size() == 3
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "nowhere"))
+    assert size() == 2
+    assert local_files.search_dirs()[-1] == str(tmp_path / "system")
+
+
+def test_broken_idx_files_are_refused_with_the_file_named(tmp_path):
+    folder = tmp_path / "fashion-mnist"
+    write_fashion_folder(folder, n_train=4)
+    images_path = folder / "train-images-idx3-ubyte.gz"
+    labels_path = folder / "train-labels-idx1-ubyte.gz"
+    # Images and labels swapped: the magic numbers differ (0x803 vs 0x801).
+    with pytest.raises(ValueError, match=r"magic number 0x00000801, found 0x00000803"):
+        local_files.read_idx_gz(labels_path, images_path)
+    # One image short of what the header announces.
+    with gzip.open(images_path, "rb") as f:
+        raw = f.read()
+    with gzip.open(images_path, "wb") as f:
+        f.write(raw[: -28 * 28])
+    with pytest.raises(ValueError, match="announces 4 images of 28x28 and holds 2352 pixels"):
+        local_files.read_idx_gz(images_path, labels_path)
+    # Labels for 3 images only, but a header saying 3: counts disagree.
+    write_idx_gz(labels_path, np.zeros(3, np.uint8))
+    write_fashion_folder(tmp_path / "ok", n_train=4)
+    with pytest.raises(ValueError, match="3 labels"):
+        local_files.read_idx_gz(tmp_path / "ok" / "train-images-idx3-ubyte.gz", labels_path)
+
+
 def test_resizing_and_num_examples(tmp_path):
     write_mnist_npz(tmp_path, n_train=10)
     ds = datasets.load("mnist", data_dir=tmp_path, batch_size=4, image_size=32,
@@ -148,8 +216,13 @@ def test_missing_data_raises_a_clear_error(tmp_path):
                    "~/.keras/datasets/", str(tmp_path / "empty"),
                    "keras.datasets.mnist.load_data()"):
         assert needle in message
-    with pytest.raises(datasets.DatasetNotFoundError, match="fashion-mnist/"):
+    with pytest.raises(datasets.DatasetNotFoundError) as info:
         datasets.load("fashion_mnist", data_dir=tmp_path / "empty", download=False)
+    message = str(info.value)
+    for needle in ("fashion-mnist/", "apt-get install -y dataset-fashion-mnist",
+                   "/usr/share/datasets/fashion-mnist/", str(tmp_path / "system"),
+                   "t10k-labels-idx1-ubyte.gz"):
+        assert needle in message
     with pytest.raises(datasets.DatasetNotFoundError, match="tfds build celeb_a"):
         datasets.load("celeb_a", data_dir=tmp_path / "empty", download=False)
 
@@ -199,3 +272,24 @@ def test_invalid_arguments(kwargs, error, message):
     with pytest.raises(error) as info:
         datasets.load(args.pop("name"), **args)
     assert message in str(info.value)
+
+
+REAL_FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.mark.skipif(
+    not (REAL_FASHION / "t10k-labels-idx1-ubyte.gz").is_file(),
+    reason="Debian's dataset-fashion-mnist is not installed",
+)
+def test_real_fashion_mnist_from_debian():
+    # Facts of the original data (Zalando's README): 60k/10k images, 6,000
+    # and 1,000 per class, the first train labels.
+    folder = str(REAL_FASHION.parent)
+    images, labels = datasets.load_local_arrays("fashion_mnist", "train", data_dir=folder)
+    assert images.shape == (60000, 28, 28, 1) and images.dtype == np.uint8
+    np.testing.assert_array_equal(labels[:10], [9, 0, 0, 3, 0, 2, 7, 2, 5, 5])
+    np.testing.assert_array_equal(np.bincount(labels), [6000] * 10)
+    assert images.mean() == pytest.approx(72.94, abs=0.01)
+    test_images, test_labels = datasets.load_local_arrays("fashion_mnist", "test", data_dir=folder)
+    assert test_images.shape == (10000, 28, 28, 1)
+    np.testing.assert_array_equal(np.bincount(test_labels), [1000] * 10)

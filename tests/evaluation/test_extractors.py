@@ -74,6 +74,22 @@ def test_compute_features_from_every_source_agrees():
     assert from_array.probabilities.shape == (23, 2) and len(from_array) == 23
 
 
+def test_max_batch_size_splits_batches_and_joins_the_outputs():
+    # Features = each image minus the mean of the batch the network saw, so
+    # the values reveal how the 7 images were split.
+    inputs = keras.Input((3,))
+    centred = keras.layers.Lambda(lambda x: x - keras.ops.mean(x, axis=0, keepdims=True))(inputs)
+    model = keras.Model(inputs, {"features": centred, "probabilities": keras.layers.Softmax()(inputs)})
+    extractor = extractors.FeatureExtractor(model, max_batch_size=3)
+    data = np.arange(21, dtype="float32").reshape(7, 3) ** 2
+    out = extractor(data)
+    parts = [data[0:3], data[3:6], data[6:7]]
+    np.testing.assert_allclose(out.features, np.concatenate([p - p.mean(axis=0) for p in parts]), rtol=1e-6)
+    assert out.probabilities.shape == (7, 3)
+    with pytest.raises(ValueError, match="max_batch_size"):
+        extractors.FeatureExtractor(model, max_batch_size=0)
+
+
 def test_num_samples_truncates_every_source():
     extractor = get_extractor(_linear_model())
     data = np.ones((20, 3), "float32")

@@ -36,6 +36,20 @@ def test_splits_score_separately():
     assert score.std == pytest.approx(0.5)
 
 
+def test_parts_are_cut_at_i_times_n_over_splits():
+    # N=5, splits=2: the reference code cuts at 0, 2, 5, so part one is
+    # classes (0, 1) (score 2) and part two (0, 0, 0) (score 1).
+    # np.array_split would cut at 3: (0, 1, 0) scores (3/2)^(2/3) 3^(1/3).
+    p = np.eye(2)[[0, 1, 0, 0, 0]]
+    score = inception_score(p, splits=2)
+    assert score.mean == pytest.approx(1.5, rel=1e-12)
+    assert score.std == pytest.approx(0.5, rel=1e-12)
+    # N=10, splits=3: parts of 3, 3 and 4 samples.
+    p = np.eye(4)[[0, 1, 2, 0, 0, 0, 0, 1, 2, 3]]
+    score = inception_score(p, splits=3)
+    assert score.mean == pytest.approx((3.0 + 1.0 + 4.0) / 3, rel=1e-12)
+
+
 def test_logits_are_rejected_with_advice():
     with pytest.raises(ValueError, match="softmax"):
         inception_score(np.array([[2.0, -1.0], [0.3, 0.1]]), splits=1)

@@ -51,3 +51,37 @@ def test_training_writes_weights_and_record_that_the_extractor_loads(tmp_path):
         f.write(b"\0")
     with pytest.raises(ValueError, match="sha256"):
         get_extractor("fashion_mnist", weights=str(weights), value_range=(0, 1))
+
+
+def _write_idx_gz(path, array):
+    import gzip
+
+    dims = b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(bytes([0, 0, 8, array.ndim]) + dims + array.astype(np.uint8).tobytes())
+
+
+def test_data_from_an_idx_folder_is_recorded_by_content(tmp_path):
+    # The Debian/Keras layout: <dir>/fashion-mnist/*-ubyte.gz.
+    folder = tmp_path / "data" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    arrays = {}
+    for prefix, n in (("train", 30), ("t10k", 10)):
+        arrays[prefix] = (rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
+                          (np.arange(n) % 10).astype(np.uint8))
+        _write_idx_gz(folder / f"{prefix}-images-idx3-ubyte.gz", arrays[prefix][0])
+        _write_idx_gz(folder / f"{prefix}-labels-idx1-ubyte.gz", arrays[prefix][1])
+    tool = _load_tool()
+    (x_train, y_train), (x_test, y_test), source, files = tool.load_data(
+        "fashion_mnist", str(tmp_path / "data"))
+    np.testing.assert_array_equal(x_train, arrays["train"][0])
+    np.testing.assert_array_equal(y_test, arrays["t10k"][1])
+    assert source == str(folder)
+    assert sorted(files) == sorted(p.name for p in folder.iterdir())
+    digest = hashlib.sha256()
+    for a in (x_train, y_train, x_test, y_test):
+        digest.update(a.tobytes())
+    assert tool.arrays_sha256((x_train, y_train, x_test, y_test)) == digest.hexdigest()
+    with pytest.raises(FileNotFoundError, match="fashion-mnist"):
+        tool.load_data("fashion_mnist", str(tmp_path))
