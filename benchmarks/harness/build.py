@@ -423,8 +423,9 @@ def metrics_callback(values, info, load_reference=True):
             data_dir=values["data_dir"], image_size=values["image_size"],
             num_examples=values["eval_num_samples"], shuffle=False, drop_remainder=False,
         )
+    fid_extractor = None if values["fid_extractor"] == "none" else values["fid_extractor"]
     return GANMetrics(reference, metrics=metrics, extractor=extractor,
-                      value_range=info.value_range, **common)
+                      fid_extractor=fid_extractor, value_range=info.value_range, **common)
 
 
 def early_stopping(values, metrics):

@@ -369,6 +369,11 @@ RUN_FLAGS = [
     Flag("eval_every_n_epochs", 1, "Evaluate every N epochs (and after the last).", low=1),
     Flag("extractor", "auto", "Feature extractor of image metrics; auto: mnist for MNIST-like "
          "data, inception_v3 for CelebA."),
+    Flag("fid_extractor", "none", "Network of FID and KID when it is not --extractor: "
+         "fid_inception (the TF 2015 graph papers use; tools/fetch_fid_inception.py) or "
+         "inception_v3 (Keras' ImageNet model). Its FIDs are logged as fid_inception / "
+         "fid_inception_v3, never under the classifier's fid.",
+         choices=("none", "fid_inception", "inception_v3")),
     Flag("early_stopping_metric", None, "Stop early when this logged metric stops improving "
          "(TRICKS 4.7).", kind="str"),
     Flag("early_stopping_mode", "auto", "Whether the early-stopping metric should go down or up.",

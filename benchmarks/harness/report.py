@@ -57,9 +57,10 @@ PUBLISHED = {
              ("VEEGAN", 150.0, 2.95, "VEEGAN, Table 2"), ("PacDCGAN2", 1000.0, 0.06, "PacGAN, Table 2"),
              ("WGAN-GP", 995.0, 0.148, "GDPP, Table 3")], second="mode_kl"),
     },
-    # Best Inception FIDs of Lucic et al. 2018: compare rank order only.
+    # Best FIDs of Lucic et al. 2018, in the 2015 Inception network's
+    # features: they show beside a study's `fid_inception` column only.
     "lucic": {
-        dataset: [(model, {"fid": fid}, _LUCIC) for model, fid in rows]
+        dataset: [(model, {"fid_inception": fid}, _LUCIC) for model, fid in rows]
         for dataset, rows in {
             "mnist": [("NS GAN", 6.8), ("MM GAN", 9.8), ("LSGAN", 7.8), ("WGAN", 6.7),
                       ("WGAN-GP", 20.3), ("DRAGAN", 7.6), ("BEGAN", 13.1)],
@@ -72,7 +73,8 @@ PUBLISHED = {
 NOTES = {
     "veegan": "VEEGAN/GDPP protocol, 5 runs averaged; 25k iterations.",
     "stacked_mnist": "VEEGAN setting (DCGAN, 26k samples); full budget is GPU-sized.",
-    "lucic": "Inception FIDs (not comparable to classifier FIDs): rank order only.",
+    "lucic": "Inception 2015 FIDs (--fid_extractor=fid_inception) of the best of many "
+             "hyperparameter settings; different networks and budgets: rank order only.",
 }
 
 
@@ -218,7 +220,10 @@ def _published_cells(study, columns):
             info = stats.metric_info(metric)
             value = values.get(metric)
             cells.append("-" if value is None else _fmt(value * info.scale, info.digits))
-        out.append((model, source, cells))
+        # A row with nothing in this study's columns (e.g. Inception FIDs
+        # beside a study of classifier FIDs) would only mislead.
+        if any(cell != "-" for cell in cells):
+            out.append((model, source, cells))
     return out, note
 
 

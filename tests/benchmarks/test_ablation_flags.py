@@ -233,3 +233,23 @@ def test_stabiliser_flags_become_the_library_objects():
     kernel = next(l for l in layers if isinstance(l, keras.layers.SpectralNormalization))
     assert kernel.layer.kernel_initializer.gain == 1.4
     assert float(build.build_optimizer(values, "d").epsilon) == 1e-8
+
+
+def test_fid_extractor_flag_reaches_gan_metrics_and_names_its_keys():
+    from benchmarks.harness import build
+
+    fv, _ = plan.resolve_run_flags(["--dataset=mnist", "--fid_extractor=fid_inception"], "v1")
+    values = fv.flag_values_dict()
+    callback = build.metrics_callback(values, build.data_info(values), load_reference=False)
+    assert callback.fid_extractor == "fid_inception"
+    assert callback.extractor == "mnist"
+    # Inception FIDs are logged under their own keys; IS and classes stay the
+    # classifier's.
+    assert set(callback.log_keys) == {"fid_inception", "kid_inception", "is", "classes",
+                                      "class_kl"}
+    fv, _ = plan.resolve_run_flags(["--dataset=mnist"], "v1")
+    values = fv.flag_values_dict()
+    callback = build.metrics_callback(values, build.data_info(values), load_reference=False)
+    assert callback.fid_extractor is None and "fid" in callback.log_keys
+    with pytest.raises(Exception, match="fid_extractor"):
+        plan.resolve_run_flags(["--fid_extractor=mnist"], "v1")

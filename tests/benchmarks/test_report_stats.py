@@ -61,7 +61,8 @@ def _write_summary(study_dir, variation, seed, **final):
     with open(os.path.join(run, "summary.json"), "w") as f:
         json.dump(summary, f)
     records = [
-        {"epoch": e, "modes": final["modes"] - 2 + e, "d_loss": 1.0} for e in (1, 2)
+        {"epoch": e, **{k: v - 2 + e for k, v in final.items() if k == "modes"}, "d_loss": 1.0}
+        for e in (1, 2)
     ]
     with open(os.path.join(run, "metrics.jsonl"), "w") as f:
         f.write("".join(json.dumps(r) + "\n" for r in records))
@@ -257,3 +258,26 @@ def test_reporting_and_writing_files_never_import_tensorflow(synthetic_study):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
     assert os.path.exists(os.path.join(synthetic_study, "report.md"))
+
+
+def test_inception_fids_published_only_beside_inception_fid_columns(tmp_path):
+    def study(name, key):
+        directory = str(tmp_path / name)
+        for seed in range(2):
+            _write_summary(directory, "baseline", seed, **{key: 10.0 + seed})
+        with open(os.path.join(directory, "study.json"), "w") as f:
+            json.dump({"study": name, "dataset": "mnist", "variations": ["baseline"],
+                       "baseline": "baseline", "published": "lucic"}, f)
+        return reporting.write_report(directory, plots=False)
+
+    classifier = study("classifier", "fid")
+    assert classifier.metrics == ["fid"]
+    with open(os.path.join(classifier.directory, "report.md")) as f:
+        text = f.read()
+    assert "classifier FID" in text and "NS GAN" not in text
+    inception = study("inception", "fid_inception")
+    assert inception.metrics == ["fid_inception"]
+    with open(os.path.join(inception.directory, "report.md")) as f:
+        text = f.read()
+    assert "FID (Inception 2015)" in text
+    assert "| NS GAN (published, Lucic et al. 2018) | - | 6.80 |" in text
