@@ -607,7 +607,11 @@ class Cost:
         evaluations = len({e for e in range(epochs) if e % every == 0} | {epochs - 1})
         per_sample = g + EXTRACTOR_FLOPS * (values["dataset"] not in MIXTURES)
         eval_s = 1.0 + values["eval_num_samples"] * per_sample / FLOP_PER_S
-        return STARTUP_S + steps * step_s + evaluations * eval_s
+        seconds = steps * step_s + evaluations * eval_s
+        if values["time_budget_minutes"]:
+            # Training stops at the first epoch end past the budget.
+            seconds = min(seconds, 60.0 * values["time_budget_minutes"])
+        return STARTUP_S + seconds
 
 
 def check(values):

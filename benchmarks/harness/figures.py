@@ -88,6 +88,34 @@ def training_curves(study, path):
     return _save(figure, path)
 
 
+def time_curves(study, path):
+    """Each metric against training minutes, one line per seed; `None`
+    unless the study ran on a time budget."""
+    if not study.time_budget_minutes():
+        return None
+    keys = list(study.metrics)
+    figure, axes = _panels(len(keys), 3, 4.2, 3.0)
+    axes = list(axes)
+    colors = _pyplot().rcParams["axes.prop_cycle"].by_key()["color"]
+    for index, variation in enumerate(study.variations):
+        color = colors[index % len(colors)]
+        for number, seed in enumerate(sorted(study.runs[variation])):
+            records = study.records(variation, seed)
+            for ax, key in zip(axes, keys):
+                points = [(r["elapsed_s"] / 60.0, r[key]) for r in records
+                          if key in r and "elapsed_s" in r]
+                if points:
+                    scale = stats.metric_info(key).scale
+                    ax.plot([p[0] for p in points], [p[1] * scale for p in points],
+                            color=color, alpha=0.7, linewidth=1,
+                            label=variation if number == 0 else None)
+    for ax, key in zip(axes, keys):
+        ax.set_title(stats.metric_info(key).title)
+        ax.set_xlabel("training minutes")
+    axes[0].legend(fontsize=7)
+    return _save(figure, path)
+
+
 def sample_grids(study, path):
     """The final sample picture of each variation's first seed, side by side."""
     pictures = []
@@ -113,6 +141,8 @@ def write_all(study):
     figures = [
         ("Final metrics (mean, std error bars)", metric_bars(study, os.path.join(folder, "metrics.png"))),
         ("Training curves (mean over seeds)", training_curves(study, os.path.join(folder, "curves.png"))),
+        ("Metrics against training time (one line per seed)",
+         time_curves(study, os.path.join(folder, "time.png"))),
         ("Samples (first seed)", sample_grids(study, os.path.join(folder, "samples.png"))),
     ]
     return [(title, path) for title, path in figures if path]

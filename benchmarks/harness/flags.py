@@ -359,6 +359,9 @@ RUN_FLAGS = [
          "--steps_per_epoch)."),
     # --- Budget.
     Flag("epochs", 1, "Training epochs.", low=1),
+    Flag("time_budget_minutes", 0.0, "Stop at the end of the first epoch whose training time "
+         "(evaluations included, summed over resumes) reaches this many minutes; 0: no "
+         "budget. With a large --epochs, a time-to-quality study.", low=0.0),
     Flag("steps_per_epoch", 0, "Steps per epoch; 0 means one pass over the data.", low=0),
     Flag("seed", 0, "Seed of the run (set by --seeds).", low=0),
     # --- Evaluation.

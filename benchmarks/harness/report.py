@@ -20,6 +20,8 @@ import math
 import os
 import re
 
+import numpy as np
+
 from benchmarks.harness import run_dir as run_dir_lib
 from benchmarks.harness import stats
 
@@ -108,6 +110,20 @@ class Study:
     metrics: list
     published_key: str = None
     dataset: str = None
+
+    def time_budget_minutes(self):
+        """The largest `--time_budget_minutes` of the runs (0: none)."""
+        return max(
+            (float(s.get("flags", {}).get("time_budget_minutes") or 0.0)
+             for per_seed in self.runs.values() for s in per_seed.values()),
+            default=0.0,
+        )
+
+    def records(self, variation, seed):
+        """The `metrics.jsonl` records of one run (empty if it has none)."""
+        path = os.path.join(self.directory, variation, f"seed_{seed}",
+                            run_dir_lib.METRICS_FILE)
+        return run_dir_lib.read_jsonl(path) if os.path.exists(path) else []
 
     def values(self, variation, metric):
         """Dict seed -> scaled metric value of one variation."""
@@ -290,11 +306,59 @@ def markdown_report(study, figures=()):
         if v != study.baseline
     ]
     out += _markdown_table(["variation"] + titles, body)
+    out += time_to_quality(study)
     if figures:
         out += ["", "## Figures", ""]
         for title, path in figures:
             out.append(f"![{title}]({os.path.relpath(path, study.directory)})")
     return "\n".join(out) + "\n"
+
+
+def value_at_minutes(records, metric, minutes):
+    """`metric` at the last evaluation finished within `minutes` of training
+    time, or `None` when none had finished by then."""
+    seen = [r[metric] for r in records
+            if metric in r and r.get("elapsed_s", math.inf) <= 60.0 * minutes]
+    return seen[-1] if seen else None
+
+
+def time_to_quality(study, marks=4, metrics=None):
+    """Markdown lines: each metric at fractions of the time budget.
+
+    A cell is mean ± std over the seeds that had an evaluation by then, with
+    their count when some had none yet. Empty when the study has no budget.
+    """
+    budget = study.time_budget_minutes()
+    if not budget:
+        return []
+    minutes = [budget * (k + 1) / marks for k in range(marks)]
+    out = ["", "## Quality against training time", "",
+           f"Each metric at its last evaluation within the given training minutes (evaluations "
+           f"included; budget {budget:g} min). Cells: mean ± std over seeds, (n) when fewer "
+           "seeds had been evaluated by then.", ""]
+    for metric in metrics or study.metrics:
+        info = stats.metric_info(metric)
+        body = []
+        for variation in study.variations:
+            cells = []
+            for mark in minutes:
+                values = [value_at_minutes(study.records(variation, seed), metric, mark)
+                          for seed in sorted(study.runs[variation])]
+                values = [v * info.scale for v in values if v is not None]
+                if not values:
+                    cells.append("-")
+                    continue
+                mean = float(np.mean(values))
+                text = _fmt(mean, info.digits)
+                if len(values) > 1:
+                    text += f" ± {_fmt(float(np.std(values, ddof=1)), info.digits)}"
+                if len(values) < len(study.runs[variation]):
+                    text += f" ({len(values)})"
+                cells.append(text)
+            body.append([variation] + cells)
+        out += [f"{info.title}:", ""]
+        out += _markdown_table(["variation"] + [f"{m:g} min" for m in minutes], body) + [""]
+    return out[:-1]
 
 
 def csv_report(study):

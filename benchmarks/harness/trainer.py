@@ -117,6 +117,29 @@ class RunRecorder(keras.callbacks.Callback):
             run_dir_lib.prune_checkpoints(self.run_dir)
 
 
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training at the end of the first epoch whose training time,
+    over every attempt (`RunRecorder.elapsed`), reaches `seconds`.
+
+    It runs after the recorder, so the epoch that crosses the budget is
+    recorded and checkpointed like any other.
+    """
+
+    def __init__(self, recorder, seconds):
+        super().__init__()
+        self.recorder, self.seconds = recorder, float(seconds)
+        self.stopped_epoch = 0
+
+    @property
+    def exhausted(self):
+        return self.recorder.elapsed >= self.seconds
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.exhausted:
+            self.model.stop_training = True
+            self.stopped_epoch = epoch + 1
+
+
 def train_run(values, run_dir, threads=0, verbose=2):
     """Trains (or resumes) one run and writes its results.
 
@@ -164,8 +187,13 @@ def train_run(values, run_dir, threads=0, verbose=2):
     grid = build.sample_grid(values, info, os.path.join(run_dir, "samples"))
     recorder = RunRecorder(run_dir, metrics, steps, records, elapsed_before)
     # GANMetrics before EarlyStopping, which reads the metric it writes.
-    callbacks = [build.noise_schedule(values), metrics, stopper, grid, recorder]
-    if epochs_done < values["epochs"]:
+    budget = None
+    if values["time_budget_minutes"]:
+        budget = TimeBudget(recorder, 60.0 * values["time_budget_minutes"])
+    callbacks = [build.noise_schedule(values), metrics, stopper, grid, recorder, budget]
+    # A run killed after its budget ran out but before its summary was
+    # written does not train another epoch when resumed.
+    if epochs_done < values["epochs"] and not (budget and epochs_done and budget.exhausted):
         model.fit(
             dataset,
             epochs=values["epochs"],
@@ -194,6 +222,8 @@ def train_run(values, run_dir, threads=0, verbose=2):
         "epochs_completed": final_epochs,
         "steps_completed": final_epochs * steps,
         "stopped_early": bool(stopper is not None and stopper.stopped_epoch > 0),
+        "stopped_by_time_budget": bool(
+            budget is not None and final_epochs < values["epochs"] and budget.exhausted),
         "wall_time_s": round(recorder.elapsed, 3),
         "dtype_policy": keras.mixed_precision.global_policy().name,
         "replicas": strategy.num_replicas_in_sync,

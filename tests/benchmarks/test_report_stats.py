@@ -109,6 +109,7 @@ def test_report_tables_hold_the_statistics(synthetic_study):
     assert "| one_seed | 1 | 4.0 | 50.0 |" in markdown
     assert "p n/a" in markdown  # one_seed has a single seed in common.
     assert "GAN (published, VEEGAN, Table 1) | - | 1.0 | 99.3" in markdown
+    assert "Quality against training time" not in markdown  # No time budget.
 
 
 def test_csv_has_one_row_per_variation_and_metric(synthetic_study):
@@ -281,3 +282,30 @@ def test_inception_fids_published_only_beside_inception_fid_columns(tmp_path):
         text = f.read()
     assert "FID (Inception 2015)" in text
     assert "| NS GAN (published, Lucic et al. 2018) | - | 6.80 |" in text
+
+
+def test_time_to_quality_table_reads_each_seed_at_the_time_marks(tmp_path):
+    directory = str(tmp_path / "timed")
+    # Seed 0 evaluates at 1, 2, 3, 4 minutes; seed 1 only from 2.5 minutes on.
+    timings = {0: [(60, 5.0), (120, 6.0), (180, 7.0), (240, 8.0)], 1: [(150, 4.0), (240, 9.0)]}
+    for seed, points in timings.items():
+        run = os.path.join(directory, "baseline", f"seed_{seed}")
+        os.makedirs(run)
+        with open(os.path.join(run, "summary.json"), "w") as f:
+            json.dump({"seed": seed, "dataset": "mnist", "final": {"is": points[-1][1]},
+                       "wall_time_s": 240.0, "flags": {"time_budget_minutes": 4.0}}, f)
+        with open(os.path.join(run, "metrics.jsonl"), "w") as f:
+            f.write("".join(json.dumps({"epoch": e + 1, "elapsed_s": t, "is": v}) + "\n"
+                            for e, (t, v) in enumerate(points)))
+    with open(os.path.join(directory, "study.json"), "w") as f:
+        json.dump({"study": "timed", "dataset": "mnist", "variations": ["baseline"]}, f)
+    study = reporting.write_report(directory, plots=True)
+    assert study.time_budget_minutes() == 4.0
+    assert reporting.value_at_minutes(study.records("baseline", 1), "is", 2.0) is None
+    with open(os.path.join(directory, "report.md")) as f:
+        text = f.read()
+    # At 1 and 2 min only seed 0 has a value; at 3 min 7 and 4 (mean 5.5,
+    # std 2.12); at 4 min 8 and 9.
+    assert "| variation | 1 min | 2 min | 3 min | 4 min |" in text
+    assert "| baseline | 5.00 (1) | 6.00 (1) | 5.50 ± 2.12 | 8.50 ± 0.71 |" in text
+    assert os.path.exists(os.path.join(directory, "figures", "time.png"))

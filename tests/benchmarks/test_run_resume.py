@@ -405,3 +405,41 @@ def test_an_older_flags_txt_without_a_new_flag_at_its_default_still_matches(
                  "".join(line + "\n" for line in lines if line != "--d_steps=2")):
         _touch(os.path.join(folder, "flags.txt"), text)
         assert spec.status(str(tmp_path)) == run_dir.FRESH
+
+
+class _Clock:
+    """A stand-in for `RunRecorder`: only its `elapsed` seconds."""
+
+    def __init__(self, elapsed):
+        self.elapsed = elapsed
+
+
+class _Model:
+    stop_training = False
+
+
+def test_time_budget_stops_at_the_first_epoch_end_past_it():
+    from benchmarks.harness.trainer import TimeBudget
+
+    clock = _Clock(59.9)
+    budget = TimeBudget(clock, 60.0)
+    budget.set_model(_Model())
+    budget.on_epoch_end(0)
+    assert not budget.model.stop_training and budget.stopped_epoch == 0
+    clock.elapsed = 60.0
+    budget.on_epoch_end(1)
+    assert budget.model.stop_training and budget.stopped_epoch == 2 and budget.exhausted
+
+
+def test_a_run_on_a_time_budget_stops_early_and_says_so(tmp_path, tiny_ring_args):
+    from benchmarks.harness import plan
+    from benchmarks.harness import trainer
+
+    # 0.0001 minutes: every epoch end is past the budget, so one epoch runs.
+    fv, _ = plan.resolve_run_flags(
+        tiny_ring_args + ["--epochs=30", "--steps_per_epoch=2", "--time_budget_minutes=0.0001"],
+        "v")
+    summary = trainer.train_run(fv.flag_values_dict(), str(tmp_path), verbose=0)
+    assert summary["epochs_completed"] == 1 and summary["stopped_by_time_budget"]
+    records = run_dir.read_jsonl(str(tmp_path / "metrics.jsonl"))
+    assert [r["epoch"] for r in records] == [1] and records[0]["elapsed_s"] > 0.006
