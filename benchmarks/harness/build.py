@@ -558,16 +558,23 @@ def forward_flops(model):
     from keras import layers
 
     total = 0
-    for layer in model._flatten_layers(include_self=False):
+    every = list(model._flatten_layers(include_self=False))
+    # A wrapper (SpectralNormalization) is called in the graph, the layer it
+    # wraps never is: count the wrapped layer with the wrapper's shapes.
+    wrapped = {id(layer.layer) for layer in every if isinstance(layer, layers.Wrapper)}
+    for outer in every:
+        if id(outer) in wrapped:
+            continue
+        layer = outer.layer if isinstance(outer, layers.Wrapper) else outer
         if isinstance(layer, layers.Conv2DTranspose):
-            _, h, w, c_in = layer.input.shape
+            _, h, w, c_in = outer.input.shape
             total += 2 * h * w * math.prod(layer.kernel_size) * c_in * layer.filters
         elif isinstance(layer, layers.Conv2D):
-            _, h, w, _ = layer.output.shape
-            c_in = layer.input.shape[-1]
+            _, h, w, _ = outer.output.shape
+            c_in = outer.input.shape[-1]
             total += 2 * h * w * math.prod(layer.kernel_size) * c_in * layer.filters
         elif isinstance(layer, layers.Dense):
-            total += 2 * layer.input.shape[-1] * layer.units
+            total += 2 * outer.input.shape[-1] * layer.units
     return total
 
 

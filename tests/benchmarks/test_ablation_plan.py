@@ -353,3 +353,15 @@ def test_harness_modules_import_no_cycle():
 
     for module in modules:
         visit(module, [])
+
+
+def test_forward_flops_count_spectral_normalised_layers_as_the_plain_ones():
+    from benchmarks.harness import build
+    from keras_gans import networks
+
+    plain = networks.dcgan_discriminator((28, 28, 1), filters=8)
+    normalised = networks.dcgan_discriminator((28, 28, 1), filters=8, spectral_norm=True)
+    # Two stride-2 4x4 convs (28 -> 14 -> 7) and one dense logit, by hand.
+    expected = 2 * 14 * 14 * 16 * 1 * 8 + 2 * 7 * 7 * 16 * 8 * 16 + 2 * 7 * 7 * 16
+    assert build.forward_flops(plain) == build.forward_flops(normalised)
+    assert build.forward_flops(plain) == expected
