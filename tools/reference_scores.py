@@ -165,8 +165,8 @@ def inception_scores(args, evaluation, arrays, rng):
     extractor = evaluation.get_extractor("fid_inception", value_range=(0, 255))
     train_idx = np.sort(rng.choice(len(x_train), n, replace=False))
     start = time.time()
-    train = evaluation.compute_features(extractor, x_train[train_idx], batch_size=500)
-    test = evaluation.compute_features(extractor, x_test[:n], batch_size=500)
+    train = evaluation.compute_features(extractor, x_train[train_idx], batch_size=500, verbose=1)
+    test = evaluation.compute_features(extractor, x_test[:n], batch_size=500, verbose=1)
     seconds = time.time() - start
     kid = evaluation.kernel_inception_distance(test.features, train.features, seed=args.seed)
     return {

@@ -599,7 +599,7 @@ def _resolve(extractor):
     return get_extractor(extractor)
 
 
-def compute_features(extractor, data, batch_size=250, num_samples=None):
+def compute_features(extractor, data, batch_size=250, num_samples=None, verbose=0):
     """Runs an extractor over a data source batch by batch.
 
     Only one image batch is in memory at a time; the returned features are
@@ -613,6 +613,8 @@ def compute_features(extractor, data, batch_size=250, num_samples=None):
         batch_size: Batch size for arrays and generator functions.
         num_samples: Number of samples to use (None: all; required for
             generator functions).
+        verbose: 1 shows a Keras progress bar of the samples done (an
+            Inception pass over 10k images takes tens of minutes on a CPU).
 
     Returns:
         `ExtractedFeatures` with `features` (N, dim) and `probabilities`
@@ -620,8 +622,12 @@ def compute_features(extractor, data, batch_size=250, num_samples=None):
     """
     extractor = _resolve(extractor)
     features, probabilities = [], []
+    total = num_samples if num_samples is not None else getattr(data, "shape", (None,))[0]
+    progress = keras.utils.Progbar(total, unit_name="sample") if verbose else None
     for batch in iterate_batches(data, batch_size, num_samples):
         out = extractor(batch)
+        if progress is not None:
+            progress.add(out.features.shape[0])
         features.append(out.features)
         if out.probabilities is not None:
             probabilities.append(out.probabilities)

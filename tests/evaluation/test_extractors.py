@@ -69,6 +69,17 @@ def test_compute_features_from_every_source_agrees():
     from_fn = compute_features(extractor, generator_fn, batch_size=10, num_samples=23)
     assert calls == [10, 10, 3]
     np.testing.assert_allclose(from_fn.features, from_array.features, rtol=1e-6)
+
+
+def test_compute_features_shows_progress_in_samples_when_asked(capsys):
+    extractor = get_extractor(_linear_model())
+    data = np.ones((23, 3), "float32")
+    compute_features(extractor, data, batch_size=10)
+    assert capsys.readouterr().out == ""
+    out = compute_features(extractor, data, batch_size=10, verbose=1)
+    printed = capsys.readouterr().out
+    assert "23/23" in printed and "sample" in printed
+    np.testing.assert_allclose(out.features[:, 0], 3.0)
     from_iterable = compute_features(extractor, (data[i : i + 6] for i in range(0, 23, 6)))
     np.testing.assert_allclose(from_iterable.features, from_array.features, rtol=1e-6)
     assert from_array.probabilities.shape == (23, 2) and len(from_array) == 23
