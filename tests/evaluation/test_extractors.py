@@ -70,16 +70,6 @@ def test_compute_features_from_every_source_agrees():
     assert calls == [10, 10, 3]
     np.testing.assert_allclose(from_fn.features, from_array.features, rtol=1e-6)
 
-
-def test_compute_features_shows_progress_in_samples_when_asked(capsys):
-    extractor = get_extractor(_linear_model())
-    data = np.ones((23, 3), "float32")
-    compute_features(extractor, data, batch_size=10)
-    assert capsys.readouterr().out == ""
-    out = compute_features(extractor, data, batch_size=10, verbose=1)
-    printed = capsys.readouterr().out
-    assert "23/23" in printed and "sample" in printed
-    np.testing.assert_allclose(out.features[:, 0], 3.0)
     from_iterable = compute_features(extractor, (data[i : i + 6] for i in range(0, 23, 6)))
     np.testing.assert_allclose(from_iterable.features, from_array.features, rtol=1e-6)
     assert from_array.probabilities.shape == (23, 2) and len(from_array) == 23
@@ -184,3 +174,14 @@ def test_inception_preprocessing_and_feature_shape():
     half = keras.ops.convert_to_numpy(extractor.preprocess(gray * 0.5))
     np.testing.assert_allclose(half, 0.0, atol=1e-6)
     assert extractor(np.zeros((2, 28, 28), "float32")).features.shape == (2, 2048)
+
+
+def test_compute_features_shows_progress_in_samples_when_asked(capsys):
+    extractor = get_extractor(_linear_model())
+    data = np.ones((23, 3), "float32")
+    compute_features(extractor, data, batch_size=10)
+    assert capsys.readouterr().out == ""
+    out = compute_features(extractor, data, batch_size=10, verbose=1)
+    printed = capsys.readouterr().out
+    assert "23/23" in printed and "sample" in printed
+    np.testing.assert_allclose(out.features[:, 0], 3.0)
