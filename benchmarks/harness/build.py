@@ -309,6 +309,15 @@ def model_arguments(values, info, cls):
             elif prefix == "model":
                 raise ValueError(f"--model={values['model']} ({cls.__name__}) does not take "
                                  f"{argument}; remove --{flag} from this study or variation.")
+            else:
+                # A variant's argument on another model would be ignored: the
+                # run would train without what the flag asked for.
+                takers = [name for name in harness_flags.MODELS
+                          if argument in _own_arguments(model_class(name))]
+                raise ValueError(
+                    f"--{flag} applies to --model={'|'.join(takers)}, not --model="
+                    f"{values['model']} ({cls.__name__}), which would ignore it; set it "
+                    "in the variations of that model only.")
     if cls.needs_labels and info.num_classes is None:
         raise ValueError(f"--model={values['model']} trains on labels, but --dataset="
                          f"{info.name} has none; leave this variation out with --skip_variations.")

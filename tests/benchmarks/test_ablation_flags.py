@@ -253,3 +253,18 @@ def test_fid_extractor_flag_reaches_gan_metrics_and_names_its_keys():
     assert callback.fid_extractor is None and "fid" in callback.log_keys
     with pytest.raises(Exception, match="fid_extractor"):
         plan.resolve_run_flags(["--fid_extractor=mnist"], "v1")
+
+
+def test_a_variant_flag_on_a_model_that_would_ignore_it_is_refused():
+    from benchmarks.harness import build
+
+    fv, _ = plan.resolve_run_flags(["--dataset=ring", "--n_critic=3"], "v1")
+    values = fv.flag_values_dict()
+    with pytest.raises(ValueError, match=r"--n_critic applies to --model=wgan\|wgangp, not "
+                                         r"--model=gan"):
+        build.model_arguments(values, build.data_info(values), build.model_class("gan"))
+    fv, _ = plan.resolve_run_flags(["--dataset=ring", "--model=wgangp", "--n_critic=3"], "v1")
+    values = fv.flag_values_dict()
+    arguments = build.model_arguments(values, build.data_info(values),
+                                      build.model_class("wgangp"))
+    assert arguments["n_critic"] == 3

@@ -259,7 +259,7 @@ def test_flags_reach_the_builders_and_constructor_that_take_them():
     values = _mnist_values(
         "--d_dropout=0.3", "--g_width=7", "--g_batch_norm=false", "--d_activation=relu",
         "--d_optimizer=sgd", "--d_momentum=0.9", "--g_beta_2=0.9", "--real_label=0.9",
-        "--model=infogan", "--categorical_dims=10,4", "--n_critic=3",
+        "--model=infogan", "--categorical_dims=10,4",
     )
     from keras_gans import networks
 
@@ -275,7 +275,7 @@ def test_flags_reach_the_builders_and_constructor_that_take_them():
         "kernel_initializer": "glorot_normal",
     }
     cls = build.model_class("infogan")
-    # n_critic is a WGAN argument: InfoGAN ignores it; real_label is a trick.
+    # categorical_dims is InfoGAN's own argument; real_label configures the loss.
     from keras_gans import losses
 
     assert build.model_arguments(values, info, cls) == {
