@@ -615,7 +615,15 @@ class Cost:
         examples = values["num_examples"] or DEFAULT_EXAMPLES[values["dataset"]]
         steps = values["epochs"] * (values["steps_per_epoch"] or max(1, examples // values["batch_size"]))
         wgan = values["model"] in ("wgan", "wgangp")
-        d_updates, g_updates = values["n_critic"] if wgan else values["d_steps"], values["g_steps"]
+        d_updates, g_updates = values["d_steps"], values["g_steps"]
+        if wgan:
+            from keras_gans.models import wgan as wgan_lib
+
+            # What the preset does with the flags model_arguments passes it:
+            # --n_critic, else a non-default --d_steps, else its own 5.
+            d_steps = values["d_steps"] if values["d_steps"] != harness_flags.default_value(
+                "d_steps") else None
+            d_updates = wgan_lib._critic_steps(d_steps, values["n_critic"])
         g, d = self.g_flops, self.d_flops
         flops = values["batch_size"] * (d_updates * (g + 6 * d) + g_updates * (3 * g + 2 * d))
         step_s = (d_updates + g_updates) * UPDATE_S + flops / FLOP_PER_S

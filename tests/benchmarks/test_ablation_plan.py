@@ -142,7 +142,7 @@ def test_presets_set_only_run_flags_and_stack_on_a_study(path):
 @pytest.mark.parametrize(
     "path", sorted(glob.glob(os.path.join(CONFIG_DIR, "*.flags"))), ids=os.path.basename
 )
-def test_every_checked_in_flagfile_plans(path):
+def test_every_checked_in_flagfile_plans(path, tmp_path):
     fv = flags.FlagValues()
     run_names = run_flags.define(fv, run_flags.RUN_FLAGS)
     study_names = run_flags.define(fv, run_flags.STUDY_FLAGS)
@@ -165,6 +165,10 @@ def test_every_checked_in_flagfile_plans(path):
     by_name = {v.name: v for v in variations}
     assert baseline in by_name
     assert by_name[baseline].overrides == ()
+    # Every configuration builds and is costed (what --dry_run prints).
+    per_run, total = plan.estimate(runs, plan.check_runs(runs), str(tmp_path), fv.parallel)
+    assert len(per_run) == len(runs) and all(seconds > 0 for seconds, _ in per_run)
+    assert total >= max(seconds for seconds, _ in per_run)
 
 
 def _values(*args):
@@ -365,3 +369,18 @@ def test_forward_flops_count_spectral_normalised_layers_as_the_plain_ones():
     expected = 2 * 14 * 14 * 16 * 1 * 8 + 2 * 7 * 7 * 16 * 8 * 16 + 2 * 7 * 7 * 16
     assert build.forward_flops(plain) == build.forward_flops(normalised)
     assert build.forward_flops(plain) == expected
+
+
+def test_every_wgan_preset_is_costed_with_its_own_critic_steps_when_n_critic_is_unset():
+    from benchmarks.harness import build
+
+    base = ["--dataset=ring", "--epochs=1", "--steps_per_epoch=100"]
+    seconds = {}
+    for extra in ([], ["--model=wgangp"], ["--model=wgangp", "--n_critic=5"],
+                  ["--model=wgangp", "--n_critic=1"]):
+        fv, _ = plan.resolve_run_flags(base + extra, "v")
+        values = fv.flag_values_dict()
+        seconds[" ".join(extra)] = build.check(values).seconds(values)
+    # WGANGP's default is 5 critic steps, as the explicit --n_critic=5.
+    assert seconds["--model=wgangp"] == seconds["--model=wgangp --n_critic=5"]
+    assert seconds["--model=wgangp"] > seconds["--model=wgangp --n_critic=1"] > 0
