@@ -12,6 +12,8 @@ import dataclasses
 import numpy as np
 import scipy.special
 
+from keras_gans import checks
+
 
 @dataclasses.dataclass(frozen=True)
 class InceptionScore:
@@ -67,7 +69,8 @@ def inception_score(probabilities, splits=10):
         An `InceptionScore` with fields `mean`, `std`, `splits`.
     """
     p = check_probabilities(probabilities)
-    if not 1 <= splits <= p.shape[0]:
+    splits = checks.positive_int("splits", splits)
+    if splits > p.shape[0]:
         raise ValueError(
             f"`splits` must be between 1 and the number of samples "
             f"({p.shape[0]}); got {splits}."
