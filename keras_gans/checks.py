@@ -892,6 +892,22 @@ def after(assertions, structure):
         return tf.nest.map_structure(tf.identity, structure)
 
 
+def guarded(assertions):
+    """A context in which every op created waits for the `assertions`.
+
+    Wrapping a whole training step keeps its updates, step counters and
+    random draws from running when a check fails.
+    """
+    import contextlib
+
+    import tensorflow as tf
+
+    assertions = [a for a in assertions if a is not None]
+    if not assertions:
+        return contextlib.nullcontext()
+    return tf.control_dependencies(assertions)
+
+
 def failed_assertion(error):
     """The message of a failed in-graph check in a TensorFlow error, or None."""
     text = getattr(error, "message", None) or str(error)
@@ -901,7 +917,8 @@ def failed_assertion(error):
     text = text[start + len(MARKER):]
     # TensorFlow prints the data after the message as "] [data] [data]".
     end = min([i for i in (text.find("] ["), text.find("]\n")) if i >= 0] or [len(text)])
-    message, rest = text[:end], text[end:]
-    details = [part.strip(" []") for part in rest.split("\n", 1)[0].split("] [")]
-    details = " ".join(d for d in details if d)
+    message, rest = text[:end], text[end:].split("\n", 1)[0]
+    # The data alternate labels ("largest id:") and values, printed bare.
+    parts = [p.strip() for p in rest.strip(" []").split("] [") if p.strip()]
+    details = " ".join(p if p.endswith(":") else f"[{p}]" for p in parts)
     return message + (f" ({details})" if details else "")

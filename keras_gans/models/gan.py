@@ -824,22 +824,25 @@ class GAN(keras.Model):
         return logs
 
     def train_step(self, data):
-        real_batch = self.unpack_batch(self.checked_batch(data))
-        logs = {}
-        if self.update_scheme == "simultaneous":
-            logs.update(self.simultaneous_step(real_batch))
-        else:
-            # Python loops: d_steps and g_steps are small constants, so the
-            # traced graph simply holds that many updates.
-            for _ in range(self.d_steps):
-                logs.update(self.discriminator_step(real_batch))
-            for _ in range(self.g_steps):
-                logs.update(self.generator_step(real_batch))
-        self.update_ema()
-        # A combined `loss` is what stock callbacks such as TerminateOnNaN
-        # watch; it is a health signal, not a measure of sample quality.
-        logs["loss"] = logs["d_loss"] + logs["g_loss"]
-        return self._record(logs)
+        # Nothing of the step (updates, step counters, random draws) runs
+        # before the batch passes its in-graph checks (`batch_assertions`).
+        with checks.guarded(self.batch_assertions(data)):
+            real_batch = self.unpack_batch(data)
+            logs = {}
+            if self.update_scheme == "simultaneous":
+                logs.update(self.simultaneous_step(real_batch))
+            else:
+                # Python loops: d_steps and g_steps are small constants, so the
+                # traced graph simply holds that many updates.
+                for _ in range(self.d_steps):
+                    logs.update(self.discriminator_step(real_batch))
+                for _ in range(self.g_steps):
+                    logs.update(self.generator_step(real_batch))
+            self.update_ema()
+            # A combined `loss` is what stock callbacks such as TerminateOnNaN
+            # watch; it is a health signal, not a measure of sample quality.
+            logs["loss"] = logs["d_loss"] + logs["g_loss"]
+            return self._record(logs)
 
     def _record(self, logs):
         for name, tracker in self._trackers.items():
@@ -915,7 +918,7 @@ class GAN(keras.Model):
           batch norm (2) or packing (`pack`) needs.
 
         Every batch is also checked inside the training step
-        (`checked_batch`), so a later batch of a `tf.data` pipeline with a
+        (`batch_assertions`), so a later batch of a `tf.data` pipeline with a
         NaN or an out-of-range class id fails with the same kind of message,
         before its step updates anything.
 
@@ -944,7 +947,7 @@ class GAN(keras.Model):
         if self.jit_compile and isinstance(x, tf.data.Dataset):
             # XLA compiles assertions away: check each batch in the input
             # pipeline instead, which runs outside the compiled step.
-            x = x.map(lambda *element: self.checked_batch(
+            x = x.map(lambda *element: self._checked_element(
                 element[0] if len(element) == 1 else element))
         callbacks = list(callbacks or [])
         callbacks += default_guards(callbacks)
@@ -956,6 +959,9 @@ class GAN(keras.Model):
             if message is None:
                 raise
             raise ValueError(message) from err
+
+    def _checked_element(self, data):
+        return checks.after(self.batch_assertions(data), data)
 
     @staticmethod
     def _fit_arguments(x, y, args, kwargs):
@@ -996,20 +1002,24 @@ class GAN(keras.Model):
         samples = self.samples_of(self.unpack_batch(data))
         checks.training_samples(samples, self.generator.output_shape, self.value_range)
 
-    def checked_batch(self, data):
-        """`data` behind in-graph assertions on what `fit` cannot see up front.
+    def batch_assertions(self, data):
+        """In-graph assertions on one training batch, for what `fit` cannot see.
 
         Later batches of a `tf.data` pipeline are not inspected before
-        training; `batch_assertions` (a few reductions over the batch) refuse
-        non-finite samples, class ids outside `[0, num_classes)` and batches
-        too small for batch norm or packing when such a batch arrives, before
-        its step updates anything. `fit` turns the failure into a
-        `ValueError` with the assertion's message.
-        """
-        return checks.after(self.batch_assertions(data), data)
+        training; these (a few reductions over the batch) refuse non-finite
+        samples, class ids outside `[0, num_classes)` (conditional models)
+        and batches too small for batch norm or packing when such a batch
+        arrives. The whole training step waits for them, so it updates
+        nothing; `fit` turns the failure into a `ValueError` with the
+        assertion's message. Under XLA, which compiles assertions away, `fit`
+        runs them in the `tf.data` input pipeline instead.
 
-    def batch_assertions(self, data):
-        """The in-graph assertions on one training batch (see `checked_batch`)."""
+        Args:
+            data: The batch as `fit` passes it to `train_step`.
+
+        Returns:
+            A list of assertion ops (None entries are skipped).
+        """
         import tensorflow as tf
 
         x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
