@@ -586,7 +586,7 @@ def resolve_data_range(data_range, generator):
     if isinstance(data_range, str):
         if data_range != "auto":
             raise ValueError(
-                f"Unknown data_range {data_range!r}: pass 'auto', None or a "
+                f"Invalid `data_range`={data_range!r}: pass 'auto', None or a "
                 "(low, high) tuple.")
         return _ACTIVATION_RANGES.get(output_activation_name(generator))
     return value_range(data_range, name="data_range")

@@ -115,6 +115,7 @@ def latent_input(latent_dim, num_classes=None, embedding_dim=None):
         `num_classes`) and `z` (or `[z, embedding(label)]` concatenated).
     """
     latent_dim = checks.positive_int("latent_dim", latent_dim)
+    checks.optional_positive_int("embedding_dim", embedding_dim)
     latent = keras.Input((latent_dim,), name="latent")
     if num_classes is None:
         return latent, latent

@@ -146,6 +146,7 @@ def mlp_discriminator(
     """
     input_dim = checks.positive_int("input_dim", input_dim)
     pack = checks.positive_int("pack", pack)
+    checks.optional_positive_int("embedding_dim", embedding_dim)
     sample = keras.Input((input_dim * pack,), name="sample")
     inputs, x = sample, sample
     if num_classes is not None:
