@@ -154,8 +154,9 @@ class GAN(keras.Model):
     Extension points, for variants of your own (the README shows one):
     `check_networks`, `unpack_batch`, `generator_inputs`, `generate_batch`,
     `auxiliary_loss`, `generator_objective` (with `generator_targets`),
-    `log_names` and `default_optimizer`; `update` is the one update primitive
-    every step uses.
+    `log_names`, `default_optimizer`, and for input checks `validate_batch`,
+    `batch_assertions` and `check_serving_inputs`; `update` is the one update
+    primitive every step uses.
 
     Args:
         generator: A `keras.Model` mapping `(batch, latent_dim)` latents to
@@ -179,10 +180,14 @@ class GAN(keras.Model):
             generator's output activation (tanh -> (-1, 1), sigmoid -> (0, 1),
             anything else -> unbounded), or `None` for no range check.
         log_gradient_norms: Whether to log the global gradient norms of D and G.
-        seed: Seed of the model's random streams (latents, label noise,
-            instance noise, augmentation, penalties). Their state is saved
-            with the model.
+        seed: None or an int >= 0: the seed of the model's random streams
+            (latents, label noise, instance noise, augmentation, penalties).
+            Their state is saved with the model.
         **kwargs: Passed to `keras.Model` (e.g. `name`).
+
+    Every argument is checked at construction (`keras_gans.checks`): a wrong
+    type, NaN or out-of-range value raises a `ValueError` naming it; `fit`
+    and `train_step` check the data (see `fit` and `batch_assertions`).
 
     Example:
 
@@ -282,8 +287,8 @@ class GAN(keras.Model):
         self.check_combination()
         self.check_networks()
         self.value_range = checks.resolve_data_range(data_range, generator)
-        self.batch_floor = self._batch_floor(synchronized=None)
-        self.replica_batch_floor = self._batch_floor(synchronized=False)
+        self._floor = self._batch_floor(synchronized=None)
+        self._replica_floor = self._batch_floor(synchronized=False)
 
         # A Variable, not a float: a float would be frozen into the traced
         # train_step and a schedule callback's changes silently ignored.
@@ -362,7 +367,7 @@ class GAN(keras.Model):
                   if self.pack > 1 else ""))
         checks.logit_output(d_output, self.discriminator, self.adversarial_logits)
 
-    def networks(self):
+    def _named_networks(self):
         """The model's networks by constructor name (`generator`, ...)."""
         return {key: getattr(self, key) for key in self.network_config_keys()}
 
@@ -377,7 +382,7 @@ class GAN(keras.Model):
         floor, reasons = 1, []
         if self.pack > 1:
             floor, reasons = self.pack, [f"pack={self.pack}"]
-        normed = [name for name, net in self.networks().items()
+        normed = [name for name, net in self._named_networks().items()
                   if checks.batch_norm_layers(net, synchronized=synchronized)]
         if normed and floor < 2:
             floor = 2
@@ -978,8 +983,8 @@ class GAN(keras.Model):
         return values
 
     def _check_batch_floor(self, x, sample, batch_size):
-        """Refuses batches too small for packing or batch norm (`batch_floor`)."""
-        minimum, reason = self.batch_floor
+        """Refuses batches too small for packing or batch norm (`_batch_floor`)."""
+        minimum, reason = self._floor
         if minimum <= 1:
             return
         sizes = checks.batch_sizes(x, batch_size)
@@ -1027,7 +1032,7 @@ class GAN(keras.Model):
             t, "a training batch contains NaN or infinite values: D would learn "
                "nothing from it and every weight would become NaN. Remove or "
                "impute them in the input pipeline.") for t in tf.nest.flatten(x)]
-        minimum, reason = self.replica_batch_floor
+        minimum, reason = self._replica_floor
         if minimum > 1:
             assertions.append(checks.min_batch_assertion(
                 tf.nest.flatten(x)[0], minimum,

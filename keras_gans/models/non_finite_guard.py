@@ -15,6 +15,8 @@ import math
 
 import keras
 
+from keras_gans import checks
+
 
 def restores_on_non_finite(callback):
     """Whether `callback` repairs non-finite training itself (duck-typed)."""
@@ -51,8 +53,6 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
 
     def __init__(self, raise_error=True):
         super().__init__()
-        from keras_gans import checks
-
         self.raise_error = checks.boolean("raise_error", raise_error)
         self._epoch = 0
 
