@@ -390,6 +390,31 @@ def finite_array(name, values, shape=None):
     return array
 
 
+def positive_values(name, values):
+    """Finite numbers > 0: a scalar (as a float) or an array (float64)."""
+    if np.ndim(values) == 0:
+        return positive(name, values)
+    array = finite_array(name, values).astype(np.float64)
+    if array.size == 0 or np.any(array <= 0):
+        raise ValueError(f"`{name}` must hold numbers > 0; received {values!r}.")
+    return array
+
+
+def probability_rows(probabilities, name="probabilities", atol=1e-3):
+    """`probabilities` as float64 (N, C), checking each row is a softmax."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    if p.ndim != 2:
+        raise ValueError(
+            f"`{name}` must have shape (num_samples, num_classes); got {p.shape}.")
+    if not np.all(np.isfinite(p)) or np.any(p < 0) or not np.allclose(
+            p.sum(axis=1), 1.0, atol=atol):
+        raise ValueError(
+            f"`{name}` rows must be probability vectors (non-negative, summing "
+            "to 1). If these are logits, apply keras.ops.softmax first; use "
+            "the extractor's `probabilities` output, not its features.")
+    return p
+
+
 def feature_matrix(x, name, min_rows=1):
     """`x` as a finite float64 array of shape (num_samples, dim).
 

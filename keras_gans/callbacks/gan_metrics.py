@@ -199,13 +199,8 @@ class GANMetrics(keras.callbacks.Callback):
         kid_subset_size = checks.integer("kid_subset_size", kid_subset_size, minimum=2)
         is_splits = checks.positive_int("is_splits", is_splits)
         checks.choice("verbose", verbose, (0, 1))
-        if std is not None and np.ndim(std) == 0:
-            std = checks.positive("std", std)
-        elif std is not None:
-            std = checks.finite_array("std", std)
-            if std.size == 0 or np.any(std <= 0):
-                raise ValueError(
-                    f"`std` must be positive: a scalar or one per mode; received {std!r}.")
+        if std is not None:
+            std = checks.positive_values("std", std)
         if centers is not None:
             centers = checks.feature_matrix(centers, "centers")
         if "modes" in metrics and (centers is None or std is None):

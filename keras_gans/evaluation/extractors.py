@@ -38,7 +38,6 @@ The extractor rescales them to what its network expects.
 import dataclasses
 import hashlib
 import json
-import numbers
 import os
 
 import keras
@@ -144,19 +143,12 @@ class FeatureExtractor:
             raise TypeError(
                 f"FeatureExtractor needs a keras.Model; got {type(model).__name__}."
             )
-        if max_batch_size is not None and (
-            isinstance(max_batch_size, bool)
-            or not isinstance(max_batch_size, numbers.Integral)
-            or max_batch_size < 1
-        ):
-            raise ValueError(
-                f"`max_batch_size` must be None or a positive integer; got {max_batch_size!r}."
-            )
+        max_batch_size = checks.optional_positive_int("max_batch_size", max_batch_size)
         self.model = model
         self.preprocess = preprocess
         self.name = name or model.name
         self.input_shape = None if input_shape is None else tuple(input_shape)
-        self.max_batch_size = None if max_batch_size is None else int(max_batch_size)
+        self.max_batch_size = max_batch_size
         self._forward = self._make_forward()
 
     def _make_forward(self):

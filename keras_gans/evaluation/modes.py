@@ -109,9 +109,8 @@ def mixture_modes(samples, centers, std, threshold=3.0):
             f"{centers.shape[1]}; pass one mean per row, e.g. shape (8, 2)."
         )
     num_modes = centers.shape[0]
-    std = np.broadcast_to(np.asarray(std, dtype=np.float64), (num_modes,))
-    if np.any(std <= 0):
-        raise ValueError(f"`std` must be positive; got {std}.")
+    std = np.broadcast_to(np.asarray(checks.positive_values("std", std), np.float64),
+                          (num_modes,))
     distances = np.linalg.norm(samples[:, None, :] - centers[None, :, :], axis=-1)
     nearest = np.argmin(distances, axis=1)
     nearest_distance = distances[np.arange(samples.shape[0]), nearest]
