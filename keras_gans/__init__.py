@@ -2,6 +2,7 @@
 
 from keras_gans import augment
 from keras_gans import callbacks
+from keras_gans import checks
 from keras_gans import constraints
 from keras_gans import datasets
 from keras_gans import evaluation
@@ -9,6 +10,7 @@ from keras_gans import losses
 from keras_gans import networks
 from keras_gans import penalties
 from keras_gans.export import export_generator
+from keras_gans.io_utils import load_model
 from keras_gans.models import ACGAN
 from keras_gans.models import GAN
 from keras_gans.models import VAEGAN
@@ -29,10 +31,12 @@ __all__ = [
     "WGANGP",
     "augment",
     "callbacks",
+    "checks",
     "constraints",
     "datasets",
     "evaluation",
     "export_generator",
+    "load_model",
     "losses",
     "networks",
     "penalties",

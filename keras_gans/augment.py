@@ -25,6 +25,8 @@ Vectors (2D mixtures and other non-image data) pass through unchanged.
 import keras
 from keras import ops
 
+from keras_gans import checks
+
 POLICIES = ("color", "translation", "cutout")
 
 
@@ -84,14 +86,10 @@ class DiffAugment(keras.layers.Layer):
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         self.policy = _check_policy(policy)
-        for name, value in (("strength", strength), ("translation", translation),
-                            ("cutout", cutout)):
-            if not 0.0 <= float(value) <= 1.0:
-                raise ValueError(f"DiffAugment {name} must be in [0, 1]; received "
-                                 f"{name}={value!r}.")
-        self.translation = float(translation)
-        self.cutout = float(cutout)
-        self.initial_strength = float(strength)
+        strength = checks.probability("strength", strength)
+        self.translation = checks.probability("translation", translation)
+        self.cutout = checks.probability("cutout", cutout)
+        self.initial_strength = strength
         self.strength = self.add_weight(
             shape=(), initializer=keras.initializers.Constant(float(strength)),
             trainable=False, dtype="float32", name="strength")

@@ -5,10 +5,10 @@ variable (`BaseOptimizer.apply`), so WGAN's weight clipping needs no hook in
 the training step: it is a property of the critic's variables.
 """
 
-import math
-
 import keras
 from keras import ops
+
+from keras_gans import checks
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -23,10 +23,7 @@ class Clip(keras.constraints.Constraint):
     """
 
     def __init__(self, value):
-        value = float(value)
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError(f"Clip value must be a finite number > 0; received {value!r}.")
-        self.value = value
+        self.value = checks.positive("value", value)
 
     def __call__(self, w):
         return ops.clip(w, -self.value, self.value)

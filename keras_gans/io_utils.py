@@ -1,6 +1,25 @@
-"""File writing that never leaves a half-written file behind."""
+"""Files: atomic writes, the Keras cache folder, and loading saved models."""
 
 import os
+
+
+def keras_cache_dir(*parts):
+    """The Keras cache folder (or a path inside it), read at call time.
+
+    `$KERAS_HOME` when set, else `~/.keras`, or `/tmp/.keras` when the home
+    folder is not writable: Keras' own rule, evaluated on every call so that
+    a changed environment (a test's `KERAS_HOME`) is honoured. Datasets live
+    in `keras_cache_dir("datasets")`, weights in `keras_cache_dir("models")`.
+
+    Args:
+        *parts: Path components appended to the folder.
+    """
+    if os.environ.get("KERAS_HOME"):
+        root = os.environ["KERAS_HOME"]
+    else:
+        home = os.path.expanduser("~")
+        root = os.path.join(home if os.access(home, os.W_OK) else "/tmp", ".keras")
+    return os.path.join(root, *parts)
 
 
 def atomic_write(path, write):
@@ -25,3 +44,27 @@ def atomic_write(path, write):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """`keras.saving.load_model`, after checking that the file is complete.
+
+    Keras reports an empty or truncated `.keras` file as "File not found"
+    although the file exists; this says what is wrong with it (see
+    `checks.keras_file`). Models saved by `GAN.save` are written atomically,
+    so an interrupted save leaves the previous file, never half of one.
+
+    Args:
+        filepath: Path of the `.keras` file (or a saved folder).
+        custom_objects, compile, safe_mode: As in `keras.saving.load_model`.
+
+    Returns:
+        The loaded model.
+    """
+    import keras
+
+    from keras_gans import checks
+
+    checks.keras_file(filepath)
+    return keras.saving.load_model(filepath, custom_objects=custom_objects,
+                                   compile=compile, safe_mode=safe_mode)

@@ -33,10 +33,11 @@ References:
 """
 
 import inspect
-import math
 
 import keras
 from keras import ops
+
+from keras_gans import checks
 
 
 def _flat(outputs):
@@ -159,13 +160,6 @@ class GANLoss:
         return hash((type(self).__name__, tuple(sorted(self.get_config().items()))))
 
 
-def _check_label(name, value):
-    value = float(value)
-    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
-        raise ValueError(f"`{name}` must be in [0, 1]; received {name}={value!r}.")
-    return value
-
-
 @keras.saving.register_keras_serializable(package="keras_gans")
 class BinaryCrossEntropy(GANLoss):
     """The original GAN loss: binary cross-entropy on D's logits.
@@ -200,21 +194,17 @@ class BinaryCrossEntropy(GANLoss):
 
     def __init__(self, real_label=1.0, fake_label=0.0, label_noise=0.0,
                  label_flip=0.0, generator="non_saturating"):
-        self.real_label = _check_label("real_label", real_label)
-        self.fake_label = _check_label("fake_label", fake_label)
+        self.real_label = checks.probability("real_label", real_label)
+        self.fake_label = checks.probability("fake_label", fake_label)
         if not self.fake_label < self.real_label:
             raise ValueError(
                 f"fake_label={self.fake_label} must be below real_label="
                 f"{self.real_label}: with equal targets D learns nothing, and "
                 "inverted targets train D (and so G) backwards. One-sided "
                 "smoothing is e.g. real_label=0.9, fake_label=0.0.")
-        self.label_noise = _check_label("label_noise", label_noise)
-        self.label_flip = _check_label("label_flip", label_flip)
-        if generator not in self.GENERATOR_LOSSES:
-            raise ValueError(
-                f"Unknown generator loss generator={generator!r}. Valid values: "
-                f"{list(self.GENERATOR_LOSSES)}.")
-        self.generator_loss = generator
+        self.label_noise = checks.probability("label_noise", label_noise)
+        self.label_flip = checks.probability("label_flip", label_flip)
+        self.generator_loss = checks.choice("generator", generator, self.GENERATOR_LOSSES)
 
     def targets(self, batch_size, real, seed=None):
         """D's per-example targets for a real or generated batch.
@@ -345,11 +335,12 @@ class LeastSquares(GANLoss):
         "label noise and label flips of the cross-entropy loss do not apply.")
 
     def __init__(self, a=0.0, b=1.0, c=1.0):
-        self.a, self.b, self.c = (float(v) for v in (a, b, c))
-        if not all(math.isfinite(v) for v in (self.a, self.b, self.c)) or self.a == self.b:
+        self.a, self.b, self.c = (checks.number(name, v) for name, v in
+                                  (("a", a), ("b", b), ("c", c)))
+        if self.a == self.b:
             raise ValueError(
-                f"LeastSquares needs finite targets with a != b; received a={a}, "
-                f"b={b}, c={c}.")
+                f"LeastSquares needs targets a != b (D's targets for generated and "
+                f"real data); received a={a}, b={b}. The paper's coding is a=0, b=1.")
 
     def discriminator_real(self, real_outputs, fake_outputs=None, seed=None):
         return 0.5 * _per_example(ops.square(_flat(real_outputs) - self.b))
@@ -397,11 +388,7 @@ class RelativisticAverage(GANLoss):
         "have no meaning for it.")
 
     def __init__(self, base="bce"):
-        if base not in self.BASES:
-            raise ValueError(
-                f"Unknown base={base!r} for RelativisticAverage. Valid values: "
-                f"{list(self.BASES)}.")
-        self.base = base
+        self.base = checks.choice("base", base, self.BASES)
 
     def _relative(self, outputs, other):
         if other is None:

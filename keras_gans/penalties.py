@@ -21,10 +21,10 @@ To write a penalty of your own, subclass `Penalty`, set `name` and `uses`,
 implement `compute`, and register the class for saving; see the README.
 """
 
-import math
-
 import keras
 from keras import ops
+
+from keras_gans import checks
 
 
 def squared_input_gradient_norms(critic, inputs):
@@ -70,18 +70,8 @@ class Penalty:
     uses = ("real", "fake")
 
     def __init__(self, weight, every_n_steps=1):
-        weight = float(weight)
-        if not (math.isfinite(weight) and weight >= 0):
-            raise ValueError(
-                f"{type(self).__name__} weight must be a finite number >= 0; "
-                f"received {weight!r}.")
-        if isinstance(every_n_steps, bool) or int(every_n_steps) != every_n_steps \
-                or every_n_steps < 1:
-            raise ValueError(
-                f"{type(self).__name__} every_n_steps must be an integer >= 1; "
-                f"received {every_n_steps!r}.")
-        self.weight = weight
-        self.every_n_steps = int(every_n_steps)
+        self.weight = checks.non_negative("weight", weight)
+        self.every_n_steps = checks.positive_int("every_n_steps", every_n_steps)
 
     def compute(self, critic, real_inputs, fake_inputs, seed=None):
         """The unweighted penalty, a float32 scalar.
@@ -139,12 +129,10 @@ class GradientPenalty(Penalty):
     def __init__(self, weight=10.0, target=1.0, one_sided=False, every_n_steps=1,
                  epsilon=1e-12):
         super().__init__(weight, every_n_steps)
-        self.target = float(target)
-        if not (math.isfinite(self.target) and self.target >= 0):
-            raise ValueError(f"GradientPenalty target must be finite and >= 0; "
-                             f"received {target!r}.")
-        self.one_sided = bool(one_sided)
-        self.epsilon = float(epsilon)
+        self.target = checks.non_negative("target", target)
+        self.one_sided = checks.boolean("one_sided", one_sided)
+        # sqrt of a zero gradient norm has an infinite derivative: epsilon > 0.
+        self.epsilon = checks.positive("epsilon", epsilon)
 
     def interpolation_weights(self, real_inputs, fake_inputs, seed=None):
         """Per-example weights alpha ~ U[0, 1], shape `(batch,)`.
@@ -177,10 +165,7 @@ class _ZeroCentred(Penalty):
     """`gamma / 2 * E[||grad D(x)||^2]` on one kind of input."""
 
     def __init__(self, gamma=10.0, every_n_steps=1):
-        gamma = float(gamma)
-        if not (math.isfinite(gamma) and gamma >= 0):
-            raise ValueError(f"{type(self).__name__} gamma must be a finite number "
-                             f">= 0; received {gamma!r}.")
+        gamma = checks.non_negative("gamma", gamma)
         super().__init__(gamma / 2.0, every_n_steps)
         self.gamma = gamma
 

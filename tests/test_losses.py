@@ -140,7 +140,7 @@ def test_get_refuses_options_with_the_reason(name, options, message):
     ({"real_label": 0.0, "fake_label": 1.0}, "inverted"),
     ({"real_label": float("nan")}, "real_label"),
     ({"label_noise": 1.5}, "label_noise"),
-    ({"generator": "wasserstein"}, "Unknown generator loss"),
+    ({"generator": "wasserstein"}, r"`generator`='wasserstein'.*'minimax'"),
 ])
 def test_bce_refuses_bad_targets(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -15,6 +15,8 @@ import warnings
 import keras
 import numpy as np
 
+from keras_gans import checks
+
 ACTIONS = ("warn", "stop", "restore")
 
 
@@ -37,14 +39,22 @@ class DivergenceMonitor(keras.callbacks.Callback):
     Actions:
     - `"warn"`: `warnings.warn(..., RuntimeWarning)`; training continues.
     - `"stop"`: warn and set `model.stop_training = True`.
-    - `"restore"`: warn, set the model back to the last good weights and stop.
+    - `"restore"`: warn, set the model back to the last good state and stop.
       "Good" means an epoch end at which every watched value was finite,
       not exploding and `d_loss >= d_loss_threshold` (D not yet winning);
-      the weights at the start of training count as good. The copy comes
-      from `model.get_weights()` (the networks' variables, not the
-      optimizer state), held in host memory, one copy at a time. Training
-      stops after restoring because the same state and hyper-parameters
-      would diverge again; resume with changed settings.
+      the state at the start of training counts as good. The copy holds
+      `model.get_weights()` and the optimizers' variables (a NaN step leaves
+      NaN moment estimates too), in host memory, one copy at a time.
+      Training stops after restoring because the same state and
+      hyper-parameters would diverge again; resume with changed settings.
+
+    Non-finite losses with `action="restore"`: whatever `frequency`, every
+    batch end is checked for a non-finite watched value, so a NaN in the
+    middle of an epoch restores at that batch, not after the epoch has run
+    on NaN weights. The monitor sets `restores_on_non_finite`, and `GAN.fit`
+    then adds no `StopOnNonFiniteLoss` guard (which would raise first and
+    leave the weights NaN). An explicitly passed `StopOnNonFiniteLoss` or
+    `TerminateOnNaN` still acts, in list order.
 
     Args:
         window: Observations (epochs or batches) in the signature window.
@@ -79,45 +89,58 @@ class DivergenceMonitor(keras.callbacks.Callback):
         grad_norm_keys=None,
     ):
         super().__init__()
-        if action not in ACTIONS:
-            raise ValueError(f"`action` must be one of {ACTIONS}; got {action!r}.")
-        if frequency not in ("epoch", "batch"):
-            raise ValueError(f"`frequency` must be 'epoch' or 'batch'; got {frequency!r}.")
-        if window < 2:
-            raise ValueError(f"`window` must be >= 2 to see a trend; got {window}.")
-        self.window = int(window)
-        self.d_loss_threshold = float(d_loss_threshold)
-        self.min_g_loss_rise = float(min_g_loss_rise)
-        self.explode_threshold = float(explode_threshold)
-        self.grad_norm_threshold = grad_norm_threshold
-        self.action = action
-        self.frequency = frequency
-        self.d_loss_key = d_loss_key
-        self.g_loss_key = g_loss_key
+        self.action = checks.choice("action", action, ACTIONS)
+        self.frequency = checks.choice("frequency", frequency, ("epoch", "batch"))
+        self.window = checks.integer("window", window, minimum=2)
+        self.d_loss_threshold = checks.number("d_loss_threshold", d_loss_threshold)
+        self.min_g_loss_rise = checks.number("min_g_loss_rise", min_g_loss_rise)
+        self.explode_threshold = checks.positive("explode_threshold", explode_threshold)
+        self.grad_norm_threshold = checks.positive(
+            "grad_norm_threshold", grad_norm_threshold, allow_none=True)
+        self.d_loss_key = checks.string("d_loss_key", d_loss_key)
+        self.g_loss_key = checks.string("g_loss_key", g_loss_key)
+        if grad_norm_keys is not None:
+            grad_norm_keys = [checks.string("grad_norm_keys", k) for k in grad_norm_keys]
         self.grad_norm_keys = grad_norm_keys
+        # GAN.fit adds no non-finite-loss guard beside a monitor that repairs
+        # non-finite training itself (see the class docstring).
+        self.restores_on_non_finite = self.action == "restore"
         self.events = []
         self.diverged = False
         self._history = collections.deque(maxlen=self.window)
-        self._good_weights = None
+        self._good_state = None
+        self._restored = False
         self._epoch = 0
         self._warned_missing = False
         # Keras may dispatch batch-end hooks on a worker thread only for
-        # callbacks that declare it safe; in epoch mode ours does nothing.
-        self.async_safe = frequency == "epoch"
+        # callbacks that declare it safe; ours do nothing in epoch mode,
+        # unless they may restore weights (which must not race the step).
+        self.async_safe = frequency == "epoch" and action != "restore"
 
     def on_train_begin(self, logs=None):
         self._history.clear()
+        self._restored = False
         if self.action == "restore":
-            self._good_weights = self.model.get_weights()
+            self._good_state = self._state()
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
+        if self._restored:
+            return
+        logs = logs or {}
         if self.frequency == "batch":
-            self._observe(logs or {}, batch=batch)
+            self._observe(logs, batch=batch)
+        elif self.action == "restore":
+            # A NaN mid-epoch restores now, not after an epoch on NaN weights.
+            reason = self._problem(logs, non_finite_only=True)
+            if reason is not None:
+                self._trigger(reason, batch)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._restored:
+            return
         logs = logs or {}
         healthy = True
         if self.frequency == "epoch":
@@ -127,14 +150,37 @@ class DivergenceMonitor(keras.callbacks.Callback):
         if healthy and self.action == "restore" and not self.model.stop_training:
             d_loss = logs.get(self.d_loss_key)
             if d_loss is not None and d_loss >= self.d_loss_threshold:
-                self._good_weights = self.model.get_weights()
+                self._good_state = self._state()
+
+    def _optimizers(self):
+        names = ("d_optimizer", "g_optimizer", "optimizer")
+        found = [getattr(self.model, name, None) for name in names]
+        unique = []
+        for optimizer in found:
+            if optimizer is not None and all(optimizer is not o for o in unique):
+                unique.append(optimizer)
+        return unique
+
+    def _state(self):
+        """A host copy of the weights and the optimizers' variables."""
+        optimizers = [[keras.ops.convert_to_numpy(v) for v in optimizer.variables]
+                      for optimizer in self._optimizers()]
+        return self.model.get_weights(), optimizers
+
+    def _restore(self, state):
+        weights, optimizers = state
+        self.model.set_weights(weights)
+        for optimizer, values in zip(self._optimizers(), optimizers):
+            if len(optimizer.variables) == len(values):
+                for variable, value in zip(optimizer.variables, values):
+                    variable.assign(value)
 
     def _grad_keys(self, logs):
         if self.grad_norm_keys is not None:
             return [k for k in self.grad_norm_keys if k in logs]
         return [k for k in logs if "grad_norm" in k]
 
-    def _problem(self, logs):
+    def _problem(self, logs, non_finite_only=False):
         """Reason string for a non-finite or exploding value, else None."""
         grad_limit = (
             self.explode_threshold
@@ -149,7 +195,7 @@ class DivergenceMonitor(keras.callbacks.Callback):
             value = float(logs[key])
             if not math.isfinite(value):
                 return f"non-finite {key} ({value})"
-            if abs(value) > limit:
+            if not non_finite_only and abs(value) > limit:
                 return f"exploding {key} ({value:.4g} > {limit:.4g})"
         return None
 
@@ -200,12 +246,14 @@ class DivergenceMonitor(keras.callbacks.Callback):
         where = f"epoch {self._epoch + 1}" + ("" if batch is None else f", batch {batch}")
         message = f"DivergenceMonitor ({where}): {reason}."
         if self.action == "restore":
-            if self._good_weights is not None:
-                self.model.set_weights(self._good_weights)
+            if self._good_state is not None:
+                self._restore(self._good_state)
                 message += " Restored the last good weights and stopped training."
             else:
                 message += " No good weights were recorded; stopped training."
             self.model.stop_training = True
+            # The epoch's remaining logs are those of the diverged run.
+            self._restored = True
         elif self.action == "stop":
             message += " Stopped training."
             self.model.stop_training = True

@@ -34,6 +34,7 @@ import time
 import keras
 import numpy as np
 
+from keras_gans import checks
 from keras_gans import evaluation
 
 # Metric name -> the log keys it writes.
@@ -188,10 +189,20 @@ class GANMetrics(keras.callbacks.Callback):
             raise ValueError(
                 f"Unknown metrics {unknown}; choose from {sorted(METRIC_KEYS)}."
             )
-        if every_n_epochs < 1:
-            raise ValueError(f"`every_n_epochs` must be >= 1; got {every_n_epochs}.")
-        if num_samples < 2:
-            raise ValueError(f"`num_samples` must be >= 2; got {num_samples}.")
+        every_n_epochs = checks.positive_int("every_n_epochs", every_n_epochs)
+        num_samples = checks.integer("num_samples", num_samples, minimum=2)
+        batch_size = checks.positive_int("batch_size", batch_size)
+        prefix = checks.string("prefix", prefix)
+        value_range = checks.value_range(value_range)
+        seed = checks.non_negative_int("seed", seed)
+        kid_subsets = checks.positive_int("kid_subsets", kid_subsets)
+        kid_subset_size = checks.integer("kid_subset_size", kid_subset_size, minimum=2)
+        is_splits = checks.positive_int("is_splits", is_splits)
+        checks.choice("verbose", verbose, (0, 1))
+        if std is not None:
+            std = checks.positive_values("std", std)
+        if centers is not None:
+            centers = checks.feature_matrix(centers, "centers")
         if "modes" in metrics and (centers is None or std is None):
             raise ValueError(
                 "The 'modes' metric needs the mixture's `centers` (num_modes, "
@@ -221,13 +232,13 @@ class GANMetrics(keras.callbacks.Callback):
         self.metrics = tuple(metrics)
         self.extractor = extractor
         self.fid_extractor = fid_extractor
-        self.num_samples = int(num_samples)
-        self.every_n_epochs = int(every_n_epochs)
-        self.batch_size = int(batch_size)
+        self.num_samples = num_samples
+        self.every_n_epochs = every_n_epochs
+        self.batch_size = batch_size
         self.prefix = prefix
-        self.value_range = tuple(value_range)
-        self.seed = int(seed)
-        self.centers = None if centers is None else np.asarray(centers, dtype=np.float64)
+        self.value_range = value_range
+        self.seed = seed
+        self.centers = centers
         self.std = std
         self.kid_subsets = kid_subsets
         self.kid_subset_size = kid_subset_size

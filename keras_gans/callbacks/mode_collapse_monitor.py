@@ -15,6 +15,8 @@ import warnings
 import keras
 import numpy as np
 
+from keras_gans import checks
+
 ACTIONS = ("warn", "stop")
 
 
@@ -63,18 +65,12 @@ class ModeCollapseMonitor(keras.callbacks.Callback):
         baseline=None,
     ):
         super().__init__()
-        if action not in ACTIONS:
-            raise ValueError(f"`action` must be one of {ACTIONS}; got {action!r}.")
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"`mode` must be 'auto', 'min' or 'max'; got {mode!r}.")
-        if patience < 1:
-            raise ValueError(f"`patience` must be >= 1; got {patience}.")
-        self.monitor = monitor
-        self.patience = int(patience)
-        self.min_delta = abs(float(min_delta))
-        self.mode = mode
-        self.action = action
-        self.baseline = baseline
+        self.action = checks.choice("action", action, ACTIONS)
+        self.mode = checks.choice("mode", mode, ("auto", "min", "max"))
+        self.patience = checks.positive_int("patience", patience)
+        self.monitor = checks.string("monitor", monitor)
+        self.min_delta = checks.non_negative("min_delta", min_delta)
+        self.baseline = checks.number("baseline", baseline, allow_none=True)
         self._sign = -1.0 if (mode == "min" or (mode == "auto" and "kl" in monitor)) else 1.0
         self.events = []
         self.best = None

@@ -1,57 +1,9 @@
-"""Stops training at the first non-finite loss and says where it happened."""
+"""`StopOnNonFiniteLoss`: the guard `GAN.fit` adds, for explicit use.
 
-import math
+Defined in `keras_gans.models.non_finite_guard`, beside the `fit` that arms
+it, so that the models never depend on the callbacks that drive them.
+"""
 
-import keras
+from keras_gans.models.non_finite_guard import StopOnNonFiniteLoss
 
-
-class StopOnNonFiniteLoss(keras.callbacks.Callback):
-    """Raises `FloatingPointError` when a logged loss becomes NaN or infinite.
-
-    `GAN.fit` adds this callback unless the user passes
-    `keras.callbacks.TerminateOnNaN`. The per-epoch loss logs are running
-    means, so one non-finite step makes them non-finite at that very batch.
-
-    Args:
-        raise_error: If True (default) raise after stopping, so a script does
-            not carry on with corrupt weights; if False only stop and warn.
-    """
-
-    def __init__(self, raise_error=True):
-        super().__init__()
-        self.raise_error = raise_error
-        self._epoch = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        logs = logs or {}
-        bad = {
-            key: float(value)
-            for key, value in logs.items()
-            if key.endswith("loss") and not math.isfinite(float(value))
-        }
-        if not bad:
-            return
-        self.model.stop_training = True
-        step = _global_step(self.model)
-        message = (
-            f"Non-finite loss at epoch {self._epoch + 1}, batch {batch + 1}"
-            f"{'' if step is None else f' (training step {step})'}: "
-            + ", ".join(f"{k}={v}" for k, v in sorted(bad.items()))
-            + ". Training stopped; the weights are no longer usable, so reload "
-            "the last checkpoint. Usual causes: a learning rate too high for "
-            "this loss, data outside the generator's range, or float16 without "
-            "loss scaling."
-        )
-        if self.raise_error:
-            raise FloatingPointError(message)
-        print(message)
-
-
-def _global_step(model):
-    optimizer = getattr(model, "g_optimizer", None) or getattr(model, "optimizer", None)
-    if optimizer is None:
-        return None
-    return int(keras.ops.convert_to_numpy(optimizer.iterations))
+__all__ = ["StopOnNonFiniteLoss"]

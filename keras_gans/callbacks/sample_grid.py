@@ -5,6 +5,7 @@ import os
 import keras
 import numpy as np
 
+from keras_gans import checks
 from keras_gans import visualization
 
 
@@ -40,11 +41,12 @@ class SampleGrid(keras.callbacks.Callback):
         generate_kwargs=None,
     ):
         super().__init__()
-        self.directory = directory
-        self.num_samples = int(num_samples)
-        self.seed = int(seed)
-        self.every_n_epochs = int(every_n_epochs)
-        self.tensorboard_dir = tensorboard_dir
+        self.directory = checks.string("directory", directory)
+        self.num_samples = checks.positive_int("num_samples", num_samples)
+        self.seed = checks.non_negative_int("seed", seed)
+        self.every_n_epochs = checks.positive_int("every_n_epochs", every_n_epochs)
+        self.tensorboard_dir = checks.string("tensorboard_dir", tensorboard_dir,
+                                             allow_none=True)
         self.reference = reference
         self.generate_kwargs = dict(generate_kwargs or {})
         self._writer = None

@@ -4,6 +4,8 @@ import math
 
 import keras
 
+from keras_gans import checks
+
 SCHEDULES = ("linear", "exponential")
 
 
@@ -38,10 +40,11 @@ class VariableSchedule(keras.callbacks.Callback):
 
     def __init__(self, variable, start, end, epochs, schedule="linear"):
         super().__init__()
-        if schedule not in SCHEDULES:
-            raise ValueError(
-                f"Unknown schedule {schedule!r}. Valid values: {list(SCHEDULES)}."
-            )
+        checks.choice("schedule", schedule, SCHEDULES)
+        variable = checks.string("variable", variable)
+        start = checks.number("start", start)
+        end = checks.number("end", end)
+        epochs = checks.positive_int("epochs", epochs)
         if schedule == "exponential" and (start <= 0 or end <= 0):
             raise ValueError(
                 "An exponential schedule needs start > 0 and end > 0 (it "
@@ -49,12 +52,10 @@ class VariableSchedule(keras.callbacks.Callback):
                 f"end={end}. Use a small end value such as 1e-3 instead of 0, "
                 "or schedule='linear'."
             )
-        if epochs < 1:
-            raise ValueError(f"`epochs` must be >= 1; received {epochs}.")
         self.variable = variable
-        self.start = float(start)
-        self.end = float(end)
-        self.epochs = int(epochs)
+        self.start = start
+        self.end = end
+        self.epochs = epochs
         self.schedule = schedule
 
     def value_at(self, epoch):

@@ -12,6 +12,7 @@ import os
 
 import tensorflow as tf
 
+from keras_gans import checks
 from keras_gans.datasets import local_files
 from keras_gans.datasets import pixels
 
@@ -116,11 +117,11 @@ def load_images(
             f"Unknown image dataset {name!r}. Valid names: "
             f"{', '.join(repr(n) for n in IMAGE_DATASET_NAMES)}."
         )
-    pixels.check_split(split)
-    value_range = pixels.check_value_range(value_range)
-    image_size = pixels.check_optional_positive_int("image_size", image_size)
-    num_examples = pixels.check_optional_positive_int("num_examples", num_examples)
-    shuffle_buffer = pixels.check_optional_positive_int("shuffle_buffer", shuffle_buffer)
+    checks.choice("split", split, pixels.SPLITS)
+    value_range = checks.value_range(value_range)
+    image_size = checks.optional_positive_int("image_size", image_size)
+    num_examples = checks.optional_positive_int("num_examples", num_examples)
+    shuffle_buffer = checks.optional_positive_int("shuffle_buffer", shuffle_buffer)
     if with_labels and name == "celeb_a":
         raise ValueError(
             "`with_labels=True` is not supported for 'celeb_a': it has binary "

@@ -1,5 +1,6 @@
 """`load`: one entry point for every dataset the benchmarks use."""
 
+from keras_gans import checks
 from keras_gans.datasets import images
 from keras_gans.datasets import pixels
 from keras_gans.datasets import stacked_mnist
@@ -29,6 +30,7 @@ def load(
     image_size=None,
     num_examples=None,
     drop_remainder=True,
+    repeat=False,
     **kwargs,
 ):
     """Loads a dataset as a shuffled, batched, prefetched `tf.data.Dataset`.
@@ -69,6 +71,10 @@ def load(
             or the number of mixture points to draw.
         drop_remainder: drop the last incomplete batch, so every training
             step sees `batch_size` examples.
+        repeat: repeat the batches endlessly (reshuffled every pass), for
+            `fit(..., steps_per_epoch=k)`: Keras does not restart a finite
+            dataset between epochs when `steps_per_epoch` is set, and `fit`
+            refuses a dataset that holds fewer than `epochs * k` batches.
         **kwargs: image datasets also accept `download` (bool, default True:
             let TFDS download when no local copy exists) and
             `shuffle_buffer` (int).
@@ -99,12 +105,24 @@ def load(
             f"load({name!r}) got unexpected keyword arguments {unexpected}. "
             f"Extra arguments accepted for {name!r}: {accepted}."
         )
-    pixels.check_split(split)
-    pixels.check_value_range(value_range)
-    batch_size = pixels.check_optional_positive_int("batch_size", batch_size)
-    if batch_size is None:
-        raise ValueError("`batch_size` must be a positive integer. Received: None.")
+    checks.choice("split", split, pixels.SPLITS)
+    checks.value_range(value_range)
+    batch_size = checks.positive_int("batch_size", batch_size)
+    for argument, value in (("with_labels", with_labels), ("shuffle", shuffle),
+                            ("drop_remainder", drop_remainder), ("repeat", repeat)):
+        checks.boolean(argument, value)
+    checks.non_negative_int("seed", seed)
+    checks.string("data_dir", data_dir, allow_none=True)
+    if "download" in kwargs:
+        checks.boolean("download", kwargs["download"])
+    ds = _load(name, split, batch_size, value_range, with_labels, shuffle, seed,
+               data_dir, image_size, num_examples, drop_remainder, kwargs)
+    return ds.repeat() if repeat else ds
 
+
+def _load(name, split, batch_size, value_range, with_labels, shuffle, seed, data_dir,
+          image_size, num_examples, drop_remainder, kwargs):
+    """The dataset `load` describes, before repeating."""
     if name == "stacked_mnist":
         return stacked_mnist.load_stacked_mnist(
             split=split,

@@ -16,6 +16,8 @@ import os
 
 import numpy as np
 
+from keras_gans.io_utils import keras_cache_dir
+
 DATA_DIR_ENV = "KERAS_GANS_DATA_DIR"
 
 # Files of each dataset relative to a data directory, by split.
@@ -43,21 +45,6 @@ _IDX_IMAGE_HEADER_BYTES = 16
 _IDX_LABEL_HEADER_BYTES = 8
 
 
-def keras_cache_dir():
-    """The folder where `keras.utils.get_file` caches datasets.
-
-    Mirrors Keras: `$KERAS_HOME/datasets` if the variable is set, else
-    `~/.keras/datasets`, or `/tmp/.keras/datasets` when the home folder is
-    not writable. Read at call time so a changed environment is honoured.
-    """
-    if "KERAS_HOME" in os.environ:
-        return os.path.join(os.environ["KERAS_HOME"], "datasets")
-    home = os.path.expanduser("~")
-    if not os.access(home, os.W_OK):
-        return os.path.join("/tmp", ".keras", "datasets")
-    return os.path.join(home, ".keras", "datasets")
-
-
 def search_dirs(data_dir=None):
     """Directories searched for local files, in order, without duplicates.
 
@@ -68,7 +55,7 @@ def search_dirs(data_dir=None):
         List of directory paths: `data_dir`, `$KERAS_GANS_DATA_DIR`, the Keras
         cache, then `SYSTEM_DATA_DIRS`.
     """
-    dirs = [data_dir, os.environ.get(DATA_DIR_ENV), keras_cache_dir(), *SYSTEM_DATA_DIRS]
+    dirs = [data_dir, os.environ.get(DATA_DIR_ENV), keras_cache_dir("datasets"), *SYSTEM_DATA_DIRS]
     result = []
     for d in dirs:
         if not d:

@@ -13,6 +13,7 @@ beyond `mnist.npz`.
 import numpy as np
 import tensorflow as tf
 
+from keras_gans import checks
 from keras_gans.datasets import local_files
 from keras_gans.datasets import pixels
 
@@ -69,9 +70,9 @@ def load_stacked_mnist(
     """
     from keras_gans.datasets.images import DatasetNotFoundError
 
-    pixels.check_split(split)
-    value_range = pixels.check_value_range(value_range)
-    num_examples = pixels.check_optional_positive_int("num_examples", num_examples)
+    checks.choice("split", split, pixels.SPLITS)
+    value_range = checks.value_range(value_range)
+    num_examples = checks.optional_positive_int("num_examples", num_examples)
     if image_size not in (None, 28):
         raise ValueError(
             f"Stacked MNIST images are 28x28x3; got image_size={image_size}. "

@@ -13,10 +13,10 @@ that component in `ring_centers()` / `grid_centers()`, so conditional models
 can use it and evaluation can compare against it.
 """
 
-import numbers
-
 import numpy as np
 import tensorflow as tf
+
+from keras_gans import checks
 
 RING_STD = 0.01
 GRID_STD = 0.05
@@ -87,18 +87,9 @@ def sample_mixture(name, num_examples=DEFAULT_NUM_EXAMPLES, seed=0, split="train
         `(num_examples,)` component indices.
     """
     centers, std = mixture_spec(name)
-    if split not in _SPLIT_STREAMS:
-        raise ValueError(
-            f"Invalid `split`={split!r}. Valid options: 'train', 'test'."
-        )
-    if (
-        isinstance(num_examples, bool)
-        or not isinstance(num_examples, numbers.Integral)
-        or num_examples < 1
-    ):
-        raise ValueError(
-            f"`num_examples` must be a positive integer. Received: {num_examples!r}."
-        )
+    checks.choice("split", split, tuple(_SPLIT_STREAMS))
+    num_examples = checks.positive_int("num_examples", num_examples)
+    seed = checks.non_negative_int("seed", seed)
     rng = np.random.default_rng([seed, _SPLIT_STREAMS[split]])
     labels = rng.integers(0, len(centers), size=num_examples)
     noise = rng.normal(0.0, std, size=(num_examples, 2))
@@ -129,12 +120,11 @@ def stream_mixture(name, batch_size=64, with_labels=False, seed=0, split="train"
         An infinite `tf.data.Dataset` of float32 `(batch_size, 2)` points.
     """
     centers, std = mixture_spec(name)
-    if split not in _SPLIT_STREAMS:
-        raise ValueError(f"Invalid `split`={split!r}. Valid options: 'train', 'test'.")
-    for argument, value, low in (("batch_size", batch_size, 1), ("seed", seed, 0),
-                                 ("start_batch", start_batch, 0)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-            raise ValueError(f"`{argument}` must be an integer >= {low}. Received: {value!r}.")
+    checks.choice("split", split, tuple(_SPLIT_STREAMS))
+    batch_size = checks.positive_int("batch_size", batch_size)
+    seed = checks.non_negative_int("seed", seed)
+    start_batch = checks.non_negative_int("start_batch", start_batch)
+    checks.boolean("with_labels", with_labels)
     centers_t = tf.constant(centers)
     base = tf.constant([seed, 1000 + _SPLIT_STREAMS[split]], tf.int64)
 

@@ -10,7 +10,7 @@ scores of Odena et al. 2017 (MS-SSIM among samples) in spirit, on features.
 
 import numpy as np
 
-from keras_gans.evaluation._validation import as_feature_matrix
+from keras_gans import checks
 
 
 def mean_pairwise_distance(features, max_samples=2000, seed=0):
@@ -25,7 +25,7 @@ def mean_pairwise_distance(features, max_samples=2000, seed=0):
     Returns:
         The mean distance as a Python float; 0 when all samples are equal.
     """
-    x = as_feature_matrix(features, "features", min_rows=2)
+    x = checks.feature_matrix(features, "features", min_rows=2)
     if x.shape[0] > max_samples:
         rng = np.random.default_rng(seed)
         x = x[rng.choice(x.shape[0], max_samples, replace=False)]

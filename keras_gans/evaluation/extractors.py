@@ -38,16 +38,17 @@ The extractor rescales them to what its network expects.
 import dataclasses
 import hashlib
 import json
-import numbers
 import os
 
 import keras
 import numpy as np
 
+from keras_gans import checks
 from keras_gans.evaluation.classifier import FEATURE_LAYER
 from keras_gans.evaluation.classifier import PROBABILITY_LAYER
 from keras_gans.evaluation.classifier import build_classifier
 from keras_gans.evaluation.moments import FeatureMoments
+from keras_gans.io_utils import keras_cache_dir
 
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
 
@@ -106,18 +107,6 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def _check_value_range(value_range):
-    try:
-        low, high = (float(v) for v in value_range)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"`value_range` must be a pair (low, high); got {value_range!r}."
-        ) from None
-    if not high > low:
-        raise ValueError(f"`value_range` must have high > low; got {value_range!r}.")
-    return low, high
-
-
 def rescale(images, value_range, target_range):
     """Linearly maps images from `value_range` to `target_range` (float32)."""
     low, high = value_range
@@ -154,19 +143,12 @@ class FeatureExtractor:
             raise TypeError(
                 f"FeatureExtractor needs a keras.Model; got {type(model).__name__}."
             )
-        if max_batch_size is not None and (
-            isinstance(max_batch_size, bool)
-            or not isinstance(max_batch_size, numbers.Integral)
-            or max_batch_size < 1
-        ):
-            raise ValueError(
-                f"`max_batch_size` must be None or a positive integer; got {max_batch_size!r}."
-            )
+        max_batch_size = checks.optional_positive_int("max_batch_size", max_batch_size)
         self.model = model
         self.preprocess = preprocess
         self.name = name or model.name
         self.input_shape = None if input_shape is None else tuple(input_shape)
-        self.max_batch_size = None if max_batch_size is None else int(max_batch_size)
+        self.max_batch_size = max_batch_size
         self._forward = self._make_forward()
 
     def _make_forward(self):
@@ -295,7 +277,7 @@ def fid_inception_batch_size(available=None, cap=50):
 def _fid_inception_extractor(value_range, weights, max_batch_size):
     from keras_gans.evaluation import fid_inception
 
-    source = _check_value_range(value_range)
+    source = checks.value_range(value_range)
     if weights is None:
         model = fid_inception.build_fid_inception()  # random: tests only
     else:
@@ -339,7 +321,7 @@ def _classifier_extractor(name, value_range, weights):
         },
         name=f"{name}_evaluator",
     )
-    source = _check_value_range(value_range)
+    source = checks.value_range(value_range)
 
     def preprocess(images):
         # The classifier was trained on pixels in [-1, 1].
@@ -376,18 +358,9 @@ def _verify_classifier_weights(name, path, spec, pinned):
         )
 
 
-def keras_cache_dir():
-    """The Keras cache folder: $KERAS_HOME if set, else Keras' default."""
-    if os.environ.get("KERAS_HOME"):
-        return os.environ["KERAS_HOME"]
-    from keras.src.backend.config import keras_home
-
-    return keras_home()
-
-
 def inception_weights_path():
     """Where Keras caches the InceptionV3 no-top ImageNet weights."""
-    return os.path.join(keras_cache_dir(), "models", INCEPTION_WEIGHTS_FILE)
+    return keras_cache_dir("models", INCEPTION_WEIGHTS_FILE)
 
 
 def _inception_extractor(value_range, weights, allow_download):
@@ -414,7 +387,7 @@ def _inception_extractor(value_range, weights, allow_download):
         pooling="avg",
         input_shape=(INCEPTION_SIZE, INCEPTION_SIZE, 3),
     )
-    source = _check_value_range(value_range)
+    source = checks.value_range(value_range)
 
     def preprocess(images):
         if images.shape[-1] == 1:
@@ -482,8 +455,8 @@ def get_extractor(
     if isinstance(name_or_model, keras.Model):
         preprocess = None
         if model_range is not None:
-            source = _check_value_range(value_range)
-            target = _check_value_range(model_range)
+            source = checks.value_range(value_range)
+            target = checks.value_range(model_range, name="model_range")
 
             def preprocess(images):
                 return rescale(images, source, target)
@@ -495,7 +468,7 @@ def get_extractor(
             f"a keras.Model or a FeatureExtractor; got {type(name_or_model).__name__}."
         )
     name = name_or_model.lower()
-    key = (name, tuple(float(v) for v in _check_value_range(value_range)), weights,
+    key = (name, tuple(float(v) for v in checks.value_range(value_range)), weights,
            max_batch_size)
     if key in _CACHE:
         return _CACHE[key]
@@ -550,10 +523,8 @@ def iterate_batches(data, batch_size=250, num_samples=None):
     Yields:
         Image batches (arrays or tensors), batch-first.
     """
-    if batch_size < 1:
-        raise ValueError(f"`batch_size` must be positive; got {batch_size}.")
-    if num_samples is not None and num_samples < 1:
-        raise ValueError(f"`num_samples` must be positive; got {num_samples}.")
+    batch_size = checks.positive_int("batch_size", batch_size)
+    num_samples = checks.optional_positive_int("num_samples", num_samples)
     remaining = np.inf if num_samples is None else int(num_samples)
 
     if hasattr(data, "shape") and hasattr(data, "__getitem__") and len(data.shape) >= 2:

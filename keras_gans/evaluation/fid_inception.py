@@ -232,11 +232,9 @@ def preprocess(images, value_range=(-1.0, 1.0)):
 
 def keras_models_dir():
     """`$KERAS_HOME/models` (by default `~/.keras/models`), read at call time."""
-    if os.environ.get("KERAS_HOME"):
-        return os.path.join(os.environ["KERAS_HOME"], "models")
-    from keras.src.backend.config import keras_home
+    from keras_gans.io_utils import keras_cache_dir
 
-    return os.path.join(keras_home(), "models")
+    return keras_cache_dir("models")
 
 
 def fid_weights_path():

@@ -10,7 +10,7 @@ values on a different scale, not comparable to Inception FIDs.
 import numpy as np
 import scipy.linalg
 
-from keras_gans.evaluation._validation import as_feature_matrix
+from keras_gans import checks
 from keras_gans.evaluation.moments import FeatureMoments
 
 
@@ -106,7 +106,7 @@ def frechet_distance_from_moments(mu1, sigma1, mu2, sigma2, method="eigh"):
 def _moments(x, name):
     if isinstance(x, FeatureMoments):
         return x.mean, x.covariance
-    features = as_feature_matrix(x, name, min_rows=2)
+    features = checks.feature_matrix(x, name, min_rows=2)
     return features.mean(axis=0), np.cov(features, rowvar=False).reshape(
         features.shape[1], features.shape[1]
     )

@@ -12,6 +12,8 @@ import dataclasses
 import numpy as np
 import scipy.special
 
+from keras_gans import checks
+
 
 @dataclasses.dataclass(frozen=True)
 class InceptionScore:
@@ -26,24 +28,6 @@ class InceptionScore:
     mean: float
     std: float
     splits: int
-
-
-def check_probabilities(probabilities, name="probabilities", atol=1e-3):
-    """Returns `probabilities` as float64 (N, C), checking it is a softmax."""
-    p = np.asarray(probabilities, dtype=np.float64)
-    if p.ndim != 2:
-        raise ValueError(
-            f"`{name}` must have shape (num_samples, num_classes); got {p.shape}."
-        )
-    if not np.all(np.isfinite(p)) or np.any(p < 0) or not np.allclose(
-        p.sum(axis=1), 1.0, atol=atol
-    ):
-        raise ValueError(
-            f"`{name}` rows must be probability vectors (non-negative, summing "
-            "to 1). If these are logits, apply keras.ops.softmax first; use "
-            "the extractor's `probabilities` output, not its features."
-        )
-    return p
 
 
 def inception_score(probabilities, splits=10):
@@ -66,8 +50,9 @@ def inception_score(probabilities, splits=10):
     Returns:
         An `InceptionScore` with fields `mean`, `std`, `splits`.
     """
-    p = check_probabilities(probabilities)
-    if not 1 <= splits <= p.shape[0]:
+    p = checks.probability_rows(probabilities)
+    splits = checks.positive_int("splits", splits)
+    if splits > p.shape[0]:
         raise ValueError(
             f"`splits` must be between 1 and the number of samples "
             f"({p.shape[0]}); got {splits}."

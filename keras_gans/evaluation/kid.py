@@ -11,8 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from keras_gans.evaluation._validation import as_feature_matrix
-from keras_gans.evaluation._validation import check_same_dim
+from keras_gans import checks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,14 +106,11 @@ def kernel_inception_distance(
     print(kid.mean, kid.std)
     ```
     """
-    real = as_feature_matrix(real_features, "real_features", min_rows=2)
-    fake = as_feature_matrix(fake_features, "fake_features", min_rows=2)
-    check_same_dim(real, fake, "real_features", "fake_features")
-    if num_subsets < 1 or subset_size < 2:
-        raise ValueError(
-            "KID needs num_subsets >= 1 and subset_size >= 2; got "
-            f"num_subsets={num_subsets}, subset_size={subset_size}."
-        )
+    real = checks.feature_matrix(real_features, "real_features", min_rows=2)
+    fake = checks.feature_matrix(fake_features, "fake_features", min_rows=2)
+    checks.same_feature_dim(real, fake, "real_features", "fake_features")
+    num_subsets = checks.positive_int("num_subsets", num_subsets)
+    subset_size = checks.integer("subset_size", subset_size, minimum=2)
     size = min(subset_size, real.shape[0], fake.shape[0])
     rng = np.random.default_rng(seed)
     estimates = np.empty(num_subsets)

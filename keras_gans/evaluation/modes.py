@@ -16,7 +16,7 @@ import dataclasses
 import numpy as np
 import scipy.special
 
-from keras_gans.evaluation._validation import as_feature_matrix
+from keras_gans import checks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,17 +101,16 @@ def mixture_modes(samples, centers, std, threshold=3.0):
     result.modes, result.high_quality
     ```
     """
-    samples = as_feature_matrix(samples, "samples")
-    centers = as_feature_matrix(centers, "centers")
+    samples = checks.feature_matrix(samples, "samples")
+    centers = checks.feature_matrix(centers, "centers")
     if samples.shape[1] != centers.shape[1]:
         raise ValueError(
             f"`samples` have dimension {samples.shape[1]} but `centers` have "
             f"{centers.shape[1]}; pass one mean per row, e.g. shape (8, 2)."
         )
     num_modes = centers.shape[0]
-    std = np.broadcast_to(np.asarray(std, dtype=np.float64), (num_modes,))
-    if np.any(std <= 0):
-        raise ValueError(f"`std` must be positive; got {std}.")
+    std = np.broadcast_to(np.asarray(checks.positive_values("std", std), np.float64),
+                          (num_modes,))
     distances = np.linalg.norm(samples[:, None, :] - centers[None, :, :], axis=-1)
     nearest = np.argmin(distances, axis=1)
     nearest_distance = distances[np.arange(samples.shape[0]), nearest]
@@ -140,19 +139,7 @@ def _as_labels(probabilities_or_labels, num_classes, name):
             )
         return np.argmax(values, axis=1)
     if values.ndim == 1:
-        if not np.issubdtype(values.dtype, np.integer):
-            if not np.all(values == np.round(values)):
-                raise ValueError(
-                    f"1-D `{name}` must hold integer class labels; got "
-                    f"dtype {values.dtype} with non-integer values."
-                )
-            values = values.astype(np.int64)
-        if values.size and (values.min() < 0 or values.max() >= num_classes):
-            raise ValueError(
-                f"`{name}` labels must lie in [0, {num_classes}); got range "
-                f"[{values.min()}, {values.max()}]."
-            )
-        return values
+        return checks.class_ids(values, num_classes, len(values), name=name).astype(np.int64)
     raise ValueError(
         f"`{name}` must be labels (num_samples,) or probabilities "
         f"(num_samples, num_classes); got shape {values.shape}."

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from keras_gans.evaluation._validation import as_feature_matrix
+from keras_gans import checks
 
 
 class FeatureMoments:
@@ -36,7 +36,7 @@ class FeatureMoments:
         Returns:
             `self`, so updates can be chained.
         """
-        batch = as_feature_matrix(features, "features")
+        batch = checks.feature_matrix(features, "features")
         n_b = batch.shape[0]
         mean_b = batch.mean(axis=0)
         centred = batch - mean_b

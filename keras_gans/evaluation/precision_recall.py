@@ -27,8 +27,7 @@ import dataclasses
 
 import numpy as np
 
-from keras_gans.evaluation._validation import as_feature_matrix
-from keras_gans.evaluation._validation import check_same_dim
+from keras_gans import checks
 
 _BLOCK_ROWS = 1024
 
@@ -156,11 +155,10 @@ def knn_radii(features, k):
 
 
 def _check_inputs(real, fake, k):
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"`k` must be a positive integer; got {k!r}.")
-    real = as_feature_matrix(real, "real_features", min_rows=k + 1)
-    fake = as_feature_matrix(fake, "fake_features", min_rows=1)
-    check_same_dim(real, fake, "real_features", "fake_features")
+    k = checks.positive_int("k", k)
+    real = checks.feature_matrix(real, "real_features", min_rows=k + 1)
+    fake = checks.feature_matrix(fake, "fake_features", min_rows=1)
+    checks.same_feature_dim(real, fake, "real_features", "fake_features")
     return real, fake
 
 

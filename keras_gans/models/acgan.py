@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_gans.models import data_checks
+from keras_gans import checks
 from keras_gans.models.conditional import ConditionalGAN
 
 
@@ -52,19 +52,16 @@ class ACGAN(ConditionalGAN):
 
     @classmethod
     def discriminator_heads(cls, num_classes, **arguments):
-        return {"class": int(num_classes)}
+        return {"class": checks.integer("num_classes", num_classes, minimum=2)}
 
     def __init__(self, generator, discriminator, latent_dim, num_classes, *,
                  class_loss_weight=1.0, **kwargs):
-        if class_loss_weight < 0:
-            raise ValueError(
-                f"class_loss_weight must be >= 0; received {class_loss_weight}.")
-        self.class_loss_weight = float(class_loss_weight)
+        self.class_loss_weight = checks.non_negative("class_loss_weight", class_loss_weight)
         super().__init__(generator, discriminator, latent_dim, num_classes, **kwargs)
 
     def check_networks(self):
         super().check_networks()
-        data_checks.check_heads(
+        checks.heads(
             self.discriminator, {"class_logits": self.num_classes}, "ACGAN",
             "networks.discriminator_with_heads(discriminator, {'class': num_classes})")
 

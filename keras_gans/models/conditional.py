@@ -4,7 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans.models import data_checks
+from keras_gans import checks
 from keras_gans.models.gan import GAN
 
 
@@ -50,11 +50,18 @@ class ConditionalGAN(GAN):
     discriminator_takes_labels = True
 
     def __init__(self, generator, discriminator, latent_dim, num_classes, **kwargs):
-        if int(num_classes) != num_classes or num_classes < 2:
-            raise ValueError(
-                f"num_classes must be an integer >= 2; received {num_classes!r}.")
-        self.num_classes = int(num_classes)
+        self.num_classes = checks.integer("num_classes", num_classes, minimum=2)
         super().__init__(generator, discriminator, latent_dim, **kwargs)
+
+    def check_networks(self):
+        super().check_networks()
+        # Labels index an embedding in each network that takes them: a
+        # different class count there looks ids up out of range.
+        checks.num_classes_match(self.generator, "generator", self.generator.inputs[1],
+                                 self.num_classes)
+        if self.discriminator_takes_labels:
+            checks.num_classes_match(self.discriminator, "discriminator",
+                                     self.discriminator.inputs[1], self.num_classes)
 
     # Batches ---------------------------------------------------------------
     def unpack_batch(self, data):
@@ -86,8 +93,21 @@ class ConditionalGAN(GAN):
         if not isinstance(data, (tuple, list)) or len(data) < 2:
             self.unpack_batch(data)  # Raises the "no labels" error.
         samples, labels = data[0], data[1]
-        data_checks.check_samples(samples, self.generator.output_shape, self.value_range)
-        data_checks.check_labels(labels, self.num_classes, len(samples))
+        checks.training_samples(samples, self.generator.output_shape, self.value_range)
+        checks.class_ids(labels, self.num_classes, len(samples))
+
+    def batch_assertions(self, data):
+        assertions = super().batch_assertions(data)
+        _, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if labels is not None:
+            # A negative id would silently wrap to the last class in the
+            # embedding lookup; one >= num_classes reads out of range.
+            assertions.append(checks.class_id_assertion(
+                labels, self.num_classes,
+                f"`labels` of a training batch must be integer class ids in "
+                f"[0, {self.num_classes}) for num_classes={self.num_classes}. "
+                "Check num_classes or remap the labels in the input pipeline"))
+        return assertions
 
     # Sampling --------------------------------------------------------------
     def resolve_labels(self, n, labels, seed):
@@ -96,9 +116,9 @@ class ConditionalGAN(GAN):
             return self.sample_labels(n, seed=seed)
         labels = np.asarray(labels)
         if labels.ndim == 0:
-            labels = np.full((n,), int(labels))
-        data_checks.check_labels(labels, self.num_classes, n)
-        return ops.convert_to_tensor(labels.reshape(-1).astype("int32"))
+            # Kept in its dtype, so that labels=1.7 is refused, not truncated.
+            labels = np.full((n,), labels)
+        return ops.convert_to_tensor(checks.class_ids(labels, self.num_classes, n))
 
     def generate(self, n, labels=None, seed=None, batch_size=256):
         """Generates `n` samples of the given classes.
@@ -113,16 +133,34 @@ class ConditionalGAN(GAN):
         Returns:
             A float32 NumPy array `(n,) + sample_shape`.
         """
-        seed = self.sampling_seed(seed)
+        n, seed, batch_size = self.sampling_arguments(n, seed, batch_size)
+        # Given labels are checked before anything is drawn; drawn ones come
+        # after the latents, from the same stream.
+        given = None if labels is None else self.resolve_labels(n, labels, seed)
         latents = self.sample_latents(n, seed=seed)
-        return self._run_generator([latents, self.resolve_labels(n, labels, seed)],
-                                   batch_size)
+        labels = self.resolve_labels(n, None, seed) if given is None else given
+        return self._run_generator([latents, labels], batch_size)
 
     def serving_input_specs(self):
         import tensorflow as tf
 
         return super().serving_input_specs() + [
-            tf.TensorSpec((None,), tf.int32, name="labels")]
+            tf.TensorSpec(None, tf.int32, name="labels")]
+
+    def check_serving_inputs(self, latents, labels):
+        import tensorflow as tf
+
+        (latents,) = super().check_serving_inputs(latents)
+        (labels,) = checks.after([
+            checks.vector_assertion(
+                labels, latents,
+                "`labels` must be a vector of int32 class ids, one per row of `latents`"),
+            checks.class_id_assertion(
+                labels, self.num_classes,
+                f"`labels` must be class ids in [0, {self.num_classes}) "
+                f"(num_classes={self.num_classes})"),
+        ], (labels,))
+        return latents, tf.ensure_shape(labels, (None,))
 
     def serving_generator_inputs(self, latents, labels):
         return [latents, labels]

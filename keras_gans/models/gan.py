@@ -24,30 +24,49 @@ per-step tricks follow the field guide in TRICKS.md (items 1.2-1.4, 2.3, 2.4,
 3.3, 4.3 and 4.5), with the papers cited where each is implemented.
 """
 
-import math
+import inspect
+import os
+import warnings
 
 import keras
 import numpy as np
 from keras import ops
 
 from keras_gans import augment as gan_augment
+from keras_gans import checks
 from keras_gans import losses as gan_losses
 from keras_gans import penalties as gan_penalties
-from keras_gans.callbacks.non_finite_loss import StopOnNonFiniteLoss
-from keras_gans.models import data_checks
+from keras_gans.io_utils import atomic_write
 from keras_gans.models.distribution import num_replicas_in_sync
 from keras_gans.models.distribution import reducible_logs
 from keras_gans.models.distribution import scale_loss_for_replicas
+from keras_gans.models.non_finite_guard import default_guards
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
 UPDATE_SCHEMES = ("alternating", "simultaneous")
+# `keras.Model.fit`'s signature, to read `batch_size`, `epochs`, ... however
+# they were passed.
+_FIT_SIGNATURE = inspect.signature(keras.Model.fit)
 
 
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(
-            f"`{name}` must be a positive integer; received {name}={value!r}.")
-    return int(value)
+def _warn_inexact_backups(callbacks):
+    """Warns that a batch-level `BackupAndRestore` does not resume exactly.
+
+    Keras' `BackupAndRestore(save_freq=n)` saves every n batches but records
+    only the epoch: a resumed `fit` restarts the interrupted epoch from its
+    first batch on the mid-epoch weights, so the batches before the save are
+    trained twice. `save_freq="epoch"` (the default) resumes bit-exactly.
+    """
+    for callback in callbacks:
+        if (isinstance(callback, keras.callbacks.BackupAndRestore)
+                and callback.save_freq != "epoch"):
+            warnings.warn(
+                f"BackupAndRestore(save_freq={callback.save_freq!r}) saves "
+                "mid-epoch, but a resumed fit restarts the interrupted epoch "
+                "from its first batch on the mid-epoch weights: the batches "
+                "before the save are trained again, so the run differs from an "
+                "uninterrupted one. save_freq='epoch' (the default) resumes "
+                "exactly.", RuntimeWarning, stacklevel=3)
 
 
 def pack_samples(samples, pack):
@@ -135,8 +154,9 @@ class GAN(keras.Model):
     Extension points, for variants of your own (the README shows one):
     `check_networks`, `unpack_batch`, `generator_inputs`, `generate_batch`,
     `auxiliary_loss`, `generator_objective` (with `generator_targets`),
-    `log_names` and `default_optimizer`; `update` is the one update primitive
-    every step uses.
+    `log_names`, `default_optimizer`, and for input checks `validate_batch`,
+    `batch_assertions` and `check_serving_inputs`; `update` is the one update
+    primitive every step uses.
 
     Args:
         generator: A `keras.Model` mapping `(batch, latent_dim)` latents to
@@ -160,10 +180,14 @@ class GAN(keras.Model):
             generator's output activation (tanh -> (-1, 1), sigmoid -> (0, 1),
             anything else -> unbounded), or `None` for no range check.
         log_gradient_norms: Whether to log the global gradient norms of D and G.
-        seed: Seed of the model's random streams (latents, label noise,
-            instance noise, augmentation, penalties). Their state is saved
-            with the model.
+        seed: None or an int >= 0: the seed of the model's random streams
+            (latents, label noise, instance noise, augmentation, penalties).
+            Their state is saved with the model.
         **kwargs: Passed to `keras.Model` (e.g. `name`).
+
+    Every argument is checked at construction (`keras_gans.checks`): a wrong
+    type, NaN or out-of-range value raises a `ValueError` naming it; `fit`
+    and `train_step` check the data (see `fit` and `batch_assertions`).
 
     Example:
 
@@ -235,50 +259,36 @@ class GAN(keras.Model):
         if isinstance(penalties, (str, gan_penalties.Penalty, dict)):
             penalties = [penalties]
         self.penalties = tuple(gan_penalties.get(p) for p in penalties)
-        if latent_distribution not in LATENT_DISTRIBUTIONS:
-            raise ValueError(
-                f"Unknown latent_distribution {latent_distribution!r}. "
-                f"Valid values: {list(LATENT_DISTRIBUTIONS)}.")
-        if update_scheme not in UPDATE_SCHEMES:
-            raise ValueError(
-                f"Unknown update_scheme {update_scheme!r}. Valid values: "
-                f"{list(UPDATE_SCHEMES)}.")
-        instance_noise = float(instance_noise)
-        if not (math.isfinite(instance_noise) and instance_noise >= 0):
-            raise ValueError(
-                "`instance_noise` is a standard deviation and must be a finite "
-                f"number >= 0; received {instance_noise}.")
-        if ema_decay is not None:
-            ema_decay = float(ema_decay)
-            if not 0.0 <= ema_decay < 1.0:
-                raise ValueError(
-                    f"`ema_decay` must be in [0, 1) (e.g. 0.999), or None for no "
-                    f"average; received {ema_decay!r}.")
-        if isinstance(ema_start_step, bool) or int(ema_start_step) != ema_start_step \
-                or ema_start_step < 0:
-            raise ValueError(
-                f"`ema_start_step` must be an integer >= 0; received {ema_start_step!r}.")
+        checks.choice("latent_distribution", latent_distribution, LATENT_DISTRIBUTIONS)
+        checks.choice("update_scheme", update_scheme, UPDATE_SCHEMES)
+        instance_noise = checks.non_negative(
+            "instance_noise", instance_noise, hint="It is a standard deviation.")
+        ema_decay = checks.number(
+            "ema_decay", ema_decay, 0.0, 1.0, exclusive_maximum=True, allow_none=True,
+            hint="E.g. 0.999, or None for no average.")
 
-        self.generator = generator
-        self.discriminator = discriminator
-        self.latent_dim = int(latent_dim)
+        self.generator = checks.network("generator", generator)
+        self.discriminator = checks.network("discriminator", discriminator)
+        self.latent_dim = checks.positive_int("latent_dim", latent_dim)
         self.latent_distribution = latent_distribution
-        self.d_steps = _check_positive_int("d_steps", d_steps)
-        self.g_steps = _check_positive_int("g_steps", g_steps)
-        self.separate_batches = bool(separate_batches)
+        self.d_steps = checks.positive_int("d_steps", d_steps)
+        self.g_steps = checks.positive_int("g_steps", g_steps)
+        self.separate_batches = checks.boolean("separate_batches", separate_batches)
         self.update_scheme = update_scheme
         self.initial_instance_noise = instance_noise
         self.augment = gan_augment.get(augment)
-        self.pack = _check_positive_int("pack", pack)
+        self.pack = checks.positive_int("pack", pack)
         self.ema_decay = ema_decay
-        self.ema_start_step = int(ema_start_step)
+        self.ema_start_step = checks.non_negative_int("ema_start_step", ema_start_step)
         self.data_range = data_range
-        self.log_gradient_norms = bool(log_gradient_norms)
-        self.seed = seed
+        self.log_gradient_norms = checks.boolean("log_gradient_norms", log_gradient_norms)
+        self.seed = checks.seed("seed", seed)
 
         self.check_combination()
         self.check_networks()
-        self.value_range = data_checks.resolve_data_range(data_range, generator)
+        self.value_range = checks.resolve_data_range(data_range, generator)
+        self._floor = self._batch_floor(synchronized=None)
+        self._replica_floor = self._batch_floor(synchronized=False)
 
         # A Variable, not a float: a float would be frozen into the traced
         # train_step and a schedule callback's changes silently ignored.
@@ -329,18 +339,18 @@ class GAN(keras.Model):
             ValueError: naming the mismatching shapes and how to fix them.
         """
         g_inputs = 2 if self.generator_takes_labels else 1
-        data_checks.check_input_count(
+        checks.input_count(
             self.generator, "generator", g_inputs,
             "[z, labels]" if self.generator_takes_labels
             else "the latent vector (ConditionalGAN takes [z, labels])")
-        data_checks.check_latent_dim(
+        checks.latent_width(
             self.generator, self.generator.inputs[0], self.latent_dim,
             extra=self.extra_generator_width(), extra_what="the latent codes")
         d_inputs = 2 if self.discriminator_takes_labels else 1
-        data_checks.check_input_count(
+        checks.input_count(
             self.discriminator, "discriminator", d_inputs,
             "[samples, labels]" if self.discriminator_takes_labels else "samples")
-        d_output = data_checks.symbolic_output(self.discriminator)
+        d_output = checks.symbolic_output(self.discriminator)
         if self.pack > 1 and (self.discriminator_takes_labels
                               or isinstance(d_output, dict)):
             raise ValueError(
@@ -350,13 +360,36 @@ class GAN(keras.Model):
                 "have. Use pack=1.")
         sample_shape = tuple(self.generator.output_shape)
         packed = sample_shape[:-1] + (sample_shape[-1] * self.pack,)
-        data_checks.check_same_shape(
+        checks.same_shape(
             "the generator's output" + (f" packed by {self.pack}" if self.pack > 1 else ""),
             packed, "the discriminator's input", self.discriminator.inputs[0].shape,
             hint=(f" Build D for packed input, e.g. the builders' pack={self.pack}."
                   if self.pack > 1 else ""))
-        data_checks.check_logit_output(self.adversarial_logits(d_output),
-                                       self.discriminator)
+        checks.logit_output(d_output, self.discriminator, self.adversarial_logits)
+
+    def _named_networks(self):
+        """The model's networks by constructor name (`generator`, ...)."""
+        return {key: getattr(self, key) for key in self.network_config_keys()}
+
+    def _batch_floor(self, synchronized):
+        """`(fewest examples per batch, why)`: packing and batch norm need some.
+
+        Batch norm in training mode normalises each feature over the batch,
+        so a batch of 1 makes every output a constant: D (or G) receives no
+        signal and trains silently on nothing. `synchronized=False` counts
+        only the layers that normalise per replica.
+        """
+        floor, reasons = 1, []
+        if self.pack > 1:
+            floor, reasons = self.pack, [f"pack={self.pack}"]
+        normed = [name for name, net in self._named_networks().items()
+                  if checks.batch_norm_layers(net, synchronized=synchronized)]
+        if normed and floor < 2:
+            floor = 2
+        if normed:
+            reasons.append(f"batch norm in the {' and '.join(normed)} (a batch of 1 "
+                           "gives it no signal)")
+        return floor, " and ".join(reasons)
 
     def extra_generator_width(self):
         """Width of G's first input beyond `latent_dim` (InfoGAN's codes)."""
@@ -398,6 +431,15 @@ class GAN(keras.Model):
                     f"GAN.compile() takes no `{key}`: use d_optimizer= and "
                     "g_optimizer= for the optimizers; losses and metrics are "
                     "set by the model's constructor arguments.")
+        if d_optimizer is not None and d_optimizer is g_optimizer and not isinstance(
+                d_optimizer, (str, dict)):
+            raise ValueError(
+                "d_optimizer and g_optimizer are the same optimizer object: one "
+                "instance keeps one step counter and one set of moment estimates "
+                "for both networks, so each update would use the other network's "
+                "state. Pass two instances, e.g. d_optimizer=keras.optimizers."
+                "Adam(2e-4, beta_1=0.5), g_optimizer=keras.optimizers.Adam(2e-4, "
+                "beta_1=0.5), or nothing for that default.")
         d_optimizer = self._prepare_optimizer(d_optimizer, "d_optimizer")
         g_optimizer = self._prepare_optimizer(g_optimizer, "g_optimizer")
         super().compile(optimizer=None, **kwargs)
@@ -787,22 +829,25 @@ class GAN(keras.Model):
         return logs
 
     def train_step(self, data):
-        real_batch = self.unpack_batch(data)
-        logs = {}
-        if self.update_scheme == "simultaneous":
-            logs.update(self.simultaneous_step(real_batch))
-        else:
-            # Python loops: d_steps and g_steps are small constants, so the
-            # traced graph simply holds that many updates.
-            for _ in range(self.d_steps):
-                logs.update(self.discriminator_step(real_batch))
-            for _ in range(self.g_steps):
-                logs.update(self.generator_step(real_batch))
-        self.update_ema()
-        # A combined `loss` is what stock callbacks such as TerminateOnNaN
-        # watch; it is a health signal, not a measure of sample quality.
-        logs["loss"] = logs["d_loss"] + logs["g_loss"]
-        return self._record(logs)
+        # Nothing of the step (updates, step counters, random draws) runs
+        # before the batch passes its in-graph checks (`batch_assertions`).
+        with checks.guarded(self.batch_assertions(data)):
+            real_batch = self.unpack_batch(data)
+            logs = {}
+            if self.update_scheme == "simultaneous":
+                logs.update(self.simultaneous_step(real_batch))
+            else:
+                # Python loops: d_steps and g_steps are small constants, so the
+                # traced graph simply holds that many updates.
+                for _ in range(self.d_steps):
+                    logs.update(self.discriminator_step(real_batch))
+                for _ in range(self.g_steps):
+                    logs.update(self.generator_step(real_batch))
+            self.update_ema()
+            # A combined `loss` is what stock callbacks such as TerminateOnNaN
+            # watch; it is a health signal, not a measure of sample quality.
+            logs["loss"] = logs["d_loss"] + logs["g_loss"]
+            return self._record(logs)
 
     def _record(self, logs):
         for name, tracker in self._trackers.items():
@@ -861,28 +906,97 @@ class GAN(keras.Model):
     # Training entry point: input checks before any work is done.
     # ------------------------------------------------------------------
     def fit(self, x=None, y=None, *args, callbacks=None, validate_data=True, **kwargs):
-        """`keras.Model.fit`, after checking the data and arming a NaN guard.
+        """`keras.Model.fit`, after checking the input and arming a NaN guard.
 
-        With `validate_data=True` the first batch (or the whole array) is
-        checked against the generator's output shape and value range before
-        training starts. For a `tf.data.Dataset` that reads one batch through
+        Before any step, `fit` refuses (with a `ValueError` naming the fix):
+
+        - arguments `epochs`, `steps_per_epoch`, `batch_size`,
+          `initial_epoch` that are not integers in range;
+        - more `steps_per_epoch` than the data holds: a finite `tf.data`
+          dataset with fewer than `(epochs - initial_epoch) *
+          steps_per_epoch` batches (Keras would stop the whole training when
+          it runs out), or arrays with fewer batches per epoch;
+        - with `validate_data=True`: the first batch (or the whole array)
+          when it is empty, non-numeric, non-finite, of the wrong shape,
+          outside the generator's value range, or (conditional models) holds
+          class ids outside `[0, num_classes)`; and batches smaller than
+          batch norm (2) or packing (`pack`) needs.
+
+        Every batch is also checked inside the training step
+        (`batch_assertions`), so a later batch of a `tf.data` pipeline with a
+        NaN or an out-of-range class id fails with the same kind of message,
+        before its step updates anything.
+
+        For a `tf.data.Dataset` the first-batch check reads one batch through
         an extra iterator, which advances a seeded reshuffling pipeline by one
         pass; pass `validate_data=False` where that order must not change (e.g.
         bit-exact resumption of such a pipeline). A `StopOnNonFiniteLoss`
-        callback is added unless a `keras.callbacks.TerminateOnNaN` is given.
+        guard is added unless a `keras.callbacks.TerminateOnNaN`, a
+        `StopOnNonFiniteLoss` or a callback that restores on non-finite losses
+        (`callbacks.DivergenceMonitor(action="restore")`) is given.
         """
+        import tensorflow as tf
+
         if not getattr(self, "compiled", False):
             raise RuntimeError(
                 "Call `model.compile()` before `fit()` (it sets the two "
                 "optimizers; `compile()` with no arguments uses Adam(2e-4, 0.5)).")
-        sample = data_checks.peek_batch(x, y) if validate_data else None
-        if sample is not None:
-            self.validate_batch(sample)
+        arguments = self._fit_arguments(x, y, args, kwargs)
+        checks.enough_batches(x, arguments["batch_size"], arguments["epochs"],
+                              arguments["steps_per_epoch"], arguments["initial_epoch"])
+        if validate_data:
+            sample = checks.first_batch(x, y)
+            if sample is not None:
+                self.validate_batch(sample)
+                self._check_batch_floor(x, sample, arguments["batch_size"])
+        if self.jit_compile and isinstance(x, tf.data.Dataset):
+            # XLA compiles assertions away: check each batch in the input
+            # pipeline instead, which runs outside the compiled step.
+            x = x.map(lambda *element: self._checked_element(
+                element[0] if len(element) == 1 else element))
         callbacks = list(callbacks or [])
-        if not any(isinstance(c, (StopOnNonFiniteLoss, keras.callbacks.TerminateOnNaN))
-                   for c in callbacks):
-            callbacks.append(StopOnNonFiniteLoss())
-        return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
+        callbacks += default_guards(callbacks)
+        _warn_inexact_backups(callbacks)
+        try:
+            return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
+        except tf.errors.InvalidArgumentError as err:
+            message = checks.failed_assertion(err)
+            if message is None:
+                raise
+            raise ValueError(message) from err
+
+    def _checked_element(self, data):
+        return checks.after(self.batch_assertions(data), data)
+
+    @staticmethod
+    def _fit_arguments(x, y, args, kwargs):
+        """`fit`'s batch_size, epochs, steps_per_epoch, initial_epoch, checked."""
+        bound = _FIT_SIGNATURE.bind_partial(None, x, y, *args, **kwargs)
+        values = {name: bound.arguments.get(name, _FIT_SIGNATURE.parameters[name].default)
+                  for name in ("batch_size", "epochs", "steps_per_epoch", "initial_epoch")}
+        values["epochs"] = checks.positive_int("epochs", values["epochs"])
+        values["batch_size"] = checks.optional_positive_int("batch_size", values["batch_size"])
+        values["steps_per_epoch"] = checks.optional_positive_int(
+            "steps_per_epoch", values["steps_per_epoch"])
+        values["initial_epoch"] = checks.non_negative_int(
+            "initial_epoch", values["initial_epoch"])
+        return values
+
+    def _check_batch_floor(self, x, sample, batch_size):
+        """Refuses batches too small for packing or batch norm (`_batch_floor`)."""
+        minimum, reason = self._floor
+        if minimum <= 1:
+            return
+        sizes = checks.batch_sizes(x, batch_size)
+        if sizes is None:
+            samples = self.samples_of(self.unpack_batch(sample))
+            checks.batch_size(int(ops.shape(samples)[0]), minimum, reason)
+            return
+        full, last = sizes
+        checks.batch_size(full, minimum, reason, where=f"Every batch (batch_size={full})")
+        checks.batch_size(
+            last, minimum, reason,
+            where=f"The last batch of the {int(x.shape[0])} examples (in batches of {full})")
 
     def validate_batch(self, data):
         """Raises a clear error if a batch cannot train this model.
@@ -891,13 +1005,41 @@ class GAN(keras.Model):
             data: One batch (or the whole array) as given to `fit`.
         """
         samples = self.samples_of(self.unpack_batch(data))
-        data_checks.check_samples(samples, self.generator.output_shape, self.value_range)
-        if self.pack > 1:
-            size = int(np.shape(samples)[0])
-            if size < self.pack:
-                raise ValueError(
-                    f"pack={self.pack} needs batches of at least {self.pack} "
-                    f"samples; the first batch has {size}. Use a larger batch_size.")
+        checks.training_samples(samples, self.generator.output_shape, self.value_range)
+
+    def batch_assertions(self, data):
+        """In-graph assertions on one training batch, for what `fit` cannot see.
+
+        Later batches of a `tf.data` pipeline are not inspected before
+        training; these (a few reductions over the batch) refuse non-finite
+        samples, class ids outside `[0, num_classes)` (conditional models)
+        and batches too small for batch norm or packing when such a batch
+        arrives. The whole training step waits for them, so it updates
+        nothing; `fit` turns the failure into a `ValueError` with the
+        assertion's message. Under XLA, which compiles assertions away, `fit`
+        runs them in the `tf.data` input pipeline instead.
+
+        Args:
+            data: The batch as `fit` passes it to `train_step`.
+
+        Returns:
+            A list of assertion ops (None entries are skipped).
+        """
+        import tensorflow as tf
+
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        assertions = [checks.finite_assertion(
+            t, "a training batch contains NaN or infinite values: D would learn "
+               "nothing from it and every weight would become NaN. Remove or "
+               "impute them in the input pipeline.") for t in tf.nest.flatten(x)]
+        minimum, reason = self._replica_floor
+        if minimum > 1:
+            assertions.append(checks.min_batch_assertion(
+                tf.nest.flatten(x)[0], minimum,
+                f"a training batch (per replica) is smaller than {reason} needs "
+                f"({minimum} examples). Drop small last batches "
+                "(drop_remainder=True) or use a larger batch_size."))
+        return assertions
 
     # ------------------------------------------------------------------
     # Sampling.
@@ -906,10 +1048,10 @@ class GAN(keras.Model):
         """Generates `n` samples in the data's value range.
 
         Args:
-            n: Number of samples.
-            seed: Int for a reproducible draw; `None` draws from the model's
-                sampling stream (independent of the training stream).
-            batch_size: Generator batch size.
+            n: Number of samples (an integer >= 0).
+            seed: Int >= 0 for a reproducible draw; `None` draws from the
+                model's sampling stream (independent of the training stream).
+            batch_size: Generator batch size (an integer >= 1).
             **kwargs: Extra generator inputs of subclasses (labels, codes).
 
         Returns:
@@ -920,9 +1062,15 @@ class GAN(keras.Model):
             raise TypeError(
                 f"{type(self).__name__}.generate() got unexpected arguments "
                 f"{sorted(kwargs)}.")
-        seed = self.sampling_seed(seed)
+        n, seed, batch_size = self.sampling_arguments(n, seed, batch_size)
         z = self.sample_latents(n, seed=seed)
         return self._run_generator(z, batch_size)
+
+    def sampling_arguments(self, n, seed, batch_size):
+        """`generate`'s common arguments, checked: `(n, seed stream, batch_size)`."""
+        n = checks.non_negative_int("n", n)
+        batch_size = checks.positive_int("batch_size", batch_size)
+        return n, self.sampling_seed(checks.seed("seed", seed)), batch_size
 
     def sampling_seed(self, seed):
         """The seed stream for one `generate` call.
@@ -937,10 +1085,32 @@ class GAN(keras.Model):
         return keras.random.SeedGenerator(int(seed))
 
     def serving_input_specs(self):
-        """`tf.TensorSpec`s of the exported generator's inputs, in order."""
+        """`tf.TensorSpec`s of the exported generator's inputs, in order.
+
+        Shapes are left open so that a request of the wrong width or rank
+        reaches `check_serving_inputs`, whose assertions name the input.
+        """
         import tensorflow as tf
 
-        return [tf.TensorSpec((None, self.latent_dim), tf.float32, name="latents")]
+        return [tf.TensorSpec(None, tf.float32, name="latents")]
+
+    def check_serving_inputs(self, latents):
+        """The serving inputs behind assertions, with their static shapes.
+
+        Runs inside the exported function: a request with latents of the
+        wrong rank or width, or non-finite latents, fails with a message
+        naming `latents` instead of a shape error deep in the generator.
+        """
+        import tensorflow as tf
+
+        (latents,) = checks.after([
+            checks.matrix_assertion(
+                latents, self.latent_dim,
+                f"`latents` must be a float32 matrix of shape (batch, "
+                f"{self.latent_dim}) (latent_dim={self.latent_dim})"),
+            checks.finite_assertion(latents, "`latents` contain NaN or infinite values"),
+        ], (latents,))
+        return (tf.ensure_shape(latents, (None, self.latent_dim)),)
 
     def serving_generator_inputs(self, *serving_inputs):
         """Maps the serving inputs (see `serving_input_specs`) to G's inputs."""
@@ -974,6 +1144,21 @@ class GAN(keras.Model):
     def save_own_variables(self, store):
         for i, variable in enumerate(self._own_state()):
             store[str(i)] = variable
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """`keras.Model.save`, written atomically for `.keras` files.
+
+        The archive is written to a temporary file beside `filepath` and
+        renamed onto it, so an interrupted save (a preempted job, a full disk)
+        leaves the previous file intact instead of a truncated one that no
+        longer loads.
+        """
+        path = os.fspath(filepath) if isinstance(filepath, (str, os.PathLike)) else None
+        if (path is None or not path.endswith(".keras") or "://" in path
+                or kwargs.get("zipped") is False
+                or (not overwrite and os.path.exists(path))):
+            return super().save(filepath, overwrite=overwrite, **kwargs)
+        atomic_write(path, lambda tmp: super(GAN, self).save(tmp, overwrite=True, **kwargs))
 
     def load_own_variables(self, store):
         state = self._own_state()

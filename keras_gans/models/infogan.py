@@ -4,8 +4,19 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans.models import data_checks
+from keras_gans import checks
 from keras_gans.models.gan import GAN
+
+
+def _check_categorical_dims(categorical_dims):
+    """The categorical code sizes as a tuple of ints >= 2."""
+    sizes = tuple(np.atleast_1d(np.asarray(categorical_dims, dtype=object)))
+    try:
+        return tuple(checks.integer("categorical_dims", k, minimum=2) for k in sizes)
+    except ValueError:
+        raise ValueError(
+            "`categorical_dims` must be integers >= 2 categories each (one per "
+            f"categorical code), e.g. (10,). Received: {categorical_dims!r}.") from None
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -46,31 +57,30 @@ class InfoGAN(GAN):
     @classmethod
     def discriminator_heads(cls, categorical_dims=(10,), continuous_dims=2, **arguments):
         heads = {}
-        if sum(np.atleast_1d(categorical_dims)):
-            heads["q_cat"] = int(sum(np.atleast_1d(categorical_dims)))
-        if continuous_dims:
-            heads["q_cont"] = int(continuous_dims)
+        categorical = sum(_check_categorical_dims(categorical_dims))
+        continuous = checks.non_negative_int("continuous_dims", continuous_dims)
+        if categorical:
+            heads["q_cat"] = categorical
+        if continuous:
+            heads["q_cont"] = continuous
         return heads
 
     @classmethod
     def extra_generator_inputs(cls, categorical_dims=(10,), continuous_dims=2, **arguments):
-        return int(sum(np.atleast_1d(categorical_dims))) + int(continuous_dims)
+        return (sum(_check_categorical_dims(categorical_dims))
+                + checks.non_negative_int("continuous_dims", continuous_dims))
 
     def __init__(self, generator, discriminator, latent_dim, *,
                  categorical_dims=(10,), continuous_dims=2, info_weight=1.0, **kwargs):
-        categorical_dims = tuple(int(k) for k in np.atleast_1d(categorical_dims))
-        if any(k < 2 for k in categorical_dims):
-            raise ValueError(
-                f"Each categorical code needs >= 2 categories; got {categorical_dims}.")
-        if continuous_dims < 0 or not categorical_dims and not continuous_dims:
+        categorical_dims = _check_categorical_dims(categorical_dims)
+        continuous_dims = checks.non_negative_int("continuous_dims", continuous_dims)
+        if not categorical_dims and not continuous_dims:
             raise ValueError(
                 "InfoGAN needs at least one code: set categorical_dims and/or "
                 f"continuous_dims > 0 (got {categorical_dims}, {continuous_dims}).")
-        if info_weight < 0:
-            raise ValueError(f"info_weight must be >= 0; received {info_weight}.")
         self.categorical_dims = categorical_dims
-        self.continuous_dims = int(continuous_dims)
-        self.info_weight = float(info_weight)
+        self.continuous_dims = continuous_dims
+        self.info_weight = checks.non_negative("info_weight", info_weight)
         super().__init__(generator, discriminator, latent_dim, **kwargs)
 
     @property
@@ -88,7 +98,7 @@ class InfoGAN(GAN):
             expected["q_cat_logits"] = sum(self.categorical_dims)
         if self.continuous_dims:
             expected["q_cont_mean"] = self.continuous_dims
-        data_checks.check_heads(
+        checks.heads(
             self.discriminator, expected, "InfoGAN",
             "networks.discriminator_with_heads(d, {'q_cat': "
             f"{sum(self.categorical_dims)}, 'q_cont': {self.continuous_dims}}})")
@@ -129,20 +139,24 @@ class InfoGAN(GAN):
             if not arrays:
                 raise ValueError("make_codes needs n= when every argument is a scalar.")
             n = len(arrays[0])
+        n = checks.non_negative_int("n", n)
         parts = []
         if self.categorical_dims:
-            ids = np.zeros((n, len(self.categorical_dims)), "int64")
+            # Kept in their dtype until checked, so fractional ids are refused,
+            # not truncated.
+            ids = np.zeros((n, len(self.categorical_dims)))
             if categorical is not None:
                 categorical = np.asarray(categorical)
                 # One id per row applies to every categorical code.
-                ids[:] = categorical.reshape(-1, 1) if categorical.ndim == 1 else categorical
+                ids = ids + (categorical.reshape(-1, 1) if categorical.ndim == 1
+                             else categorical)
             for j, k in enumerate(self.categorical_dims):
-                data_checks.check_labels(ids[:, j], k, n)
-                parts.append(np.eye(k, dtype="float32")[ids[:, j]])
+                column = checks.class_ids(ids[:, j], k, n, name="categorical")
+                parts.append(np.eye(k, dtype="float32")[column])
         if self.continuous_dims:
             values = np.zeros((n, self.continuous_dims), "float32")
             if continuous is not None:
-                values[:] = continuous
+                values[:] = checks.finite_array("continuous", continuous)
             parts.append(values)
         return np.concatenate(parts, axis=-1)
 
@@ -198,24 +212,39 @@ class InfoGAN(GAN):
         Returns:
             A float32 NumPy array `(n,) + sample_shape`.
         """
-        seed = self.sampling_seed(seed)
+        n, seed, batch_size = self.sampling_arguments(n, seed, batch_size)
+        if codes is not None:
+            codes = np.asarray(codes)
+            if codes.shape != (n, self.code_dim):
+                raise ValueError(
+                    f"`codes` must have shape ({n}, {self.code_dim}) (one-hot blocks "
+                    f"for {self.categorical_dims}, then {self.continuous_dims} "
+                    f"continuous values); got {codes.shape}. make_codes() builds them.")
+            codes = checks.finite_array("codes", codes)
         latents = self.sample_latents(n, seed=seed)
         if codes is None:
             codes = self.sample_codes(n, seed=seed)
-        else:
-            codes = np.asarray(codes, "float32")
-            if codes.shape != (n, self.code_dim):
-                raise ValueError(
-                    f"codes must have shape ({n}, {self.code_dim}) (one-hot blocks "
-                    f"for {self.categorical_dims}, then {self.continuous_dims} "
-                    f"continuous values); got {codes.shape}. make_codes() builds them.")
         return self._run_generator(ops.concatenate([latents, codes], axis=-1), batch_size)
 
     def serving_input_specs(self):
         import tensorflow as tf
 
         return super().serving_input_specs() + [
-            tf.TensorSpec((None, self.code_dim), tf.float32, name="codes")]
+            tf.TensorSpec(None, tf.float32, name="codes")]
+
+    def check_serving_inputs(self, latents, codes):
+        import tensorflow as tf
+
+        (latents,) = super().check_serving_inputs(latents)
+        (codes,) = checks.after([
+            checks.matrix_assertion(
+                codes, self.code_dim,
+                f"`codes` must be a float32 matrix of shape (batch, {self.code_dim}) "
+                "(one-hot blocks, then continuous values), one row per row of "
+                "`latents`", rows_like=latents),
+            checks.finite_assertion(codes, "`codes` contain NaN or infinite values"),
+        ], (codes,))
+        return latents, tf.ensure_shape(codes, (None, self.code_dim))
 
     def serving_generator_inputs(self, latents, codes):
         return ops.concatenate([latents, codes], axis=-1)

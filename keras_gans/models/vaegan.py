@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_gans.models import data_checks
+from keras_gans import checks
 from keras_gans.models.gan import GAN
 
 
@@ -46,21 +46,17 @@ class VAEGAN(GAN):
 
     def __init__(self, encoder, generator, discriminator, latent_dim, *, kl_weight=1.0,
                  reconstruction_weight=1.0, adversarial_weight=1.0, **kwargs):
-        for name, value in (("kl_weight", kl_weight),
-                            ("reconstruction_weight", reconstruction_weight),
-                            ("adversarial_weight", adversarial_weight)):
-            if value < 0:
-                raise ValueError(f"{name} must be >= 0; received {value}.")
-        self.encoder = encoder
-        self.kl_weight = float(kl_weight)
-        self.reconstruction_weight = float(reconstruction_weight)
-        self.adversarial_weight = float(adversarial_weight)
+        self.encoder = checks.network("encoder", encoder)
+        self.kl_weight = checks.non_negative("kl_weight", kl_weight)
+        self.reconstruction_weight = checks.non_negative(
+            "reconstruction_weight", reconstruction_weight)
+        self.adversarial_weight = checks.non_negative("adversarial_weight", adversarial_weight)
         super().__init__(generator, discriminator, latent_dim, **kwargs)
 
     def check_networks(self):
         super().check_networks()
-        data_checks.check_input_count(self.encoder, "encoder", 1, "samples")
-        data_checks.check_same_shape(
+        checks.input_count(self.encoder, "encoder", 1, "samples")
+        checks.same_shape(
             "the generator's output", self.generator.output_shape,
             "the encoder's input", self.encoder.inputs[0].shape)
         outputs = self.encoder.outputs

@@ -11,12 +11,15 @@ meaning for a critic (label smoothing).
 
 import keras
 
+from keras_gans import checks
 from keras_gans import constraints
 from keras_gans import penalties as gan_penalties
 from keras_gans.models.gan import GAN
 
 
 def _critic_steps(d_steps, n_critic):
+    n_critic = checks.optional_positive_int("n_critic", n_critic)
+    d_steps = checks.optional_positive_int("d_steps", d_steps)
     if n_critic is not None and d_steps is not None and n_critic != d_steps:
         raise ValueError(
             f"n_critic is the name of d_steps for critics; received both "
@@ -50,9 +53,10 @@ class WGAN(GAN):
 
     def __init__(self, generator, discriminator, latent_dim, *, clip_value=0.01,
                  n_critic=None, d_steps=None, loss="wasserstein", **kwargs):
+        clip_value = checks.positive("clip_value", clip_value, allow_none=True)
         super().__init__(generator, discriminator, latent_dim, loss=loss,
                          d_steps=_critic_steps(d_steps, n_critic), **kwargs)
-        self.clip_value = None if clip_value is None else float(clip_value)
+        self.clip_value = clip_value
         if self.clip_value is not None:
             constraints.constrain_variables(
                 self.discriminator.trainable_variables,
@@ -96,6 +100,7 @@ class WGANGP(GAN):
     def __init__(self, generator, discriminator, latent_dim, *, gp_weight=None,
                  n_critic=None, d_steps=None, loss="wasserstein", penalties=None,
                  **kwargs):
+        gp_weight = checks.non_negative("gp_weight", gp_weight, allow_none=True)
         if penalties is None:
             penalties = [gan_penalties.GradientPenalty(10.0 if gp_weight is None
                                                        else gp_weight)]

@@ -12,6 +12,7 @@ import numbers
 
 import keras
 
+from keras_gans import checks
 from keras_gans.networks import common
 from keras_gans.networks.dcgan import dcgan_upsampling_stack
 
@@ -74,11 +75,12 @@ def autoencoder_generator(
     >>> [l.units for l in g.layers if isinstance(l, keras.layers.Dense)]
     [128, 64, 32, 64, 128, 2]
     """
-    latent_dim = common.check_positive_int("latent_dim", latent_dim)
-    width = common.check_positive_int("width", width)
-    depth = common.check_positive_int("depth", depth)
-    dropout = common.check_rate("dropout", dropout)
-    common.check_initializer(kernel_initializer)
+    latent_dim = checks.positive_int("latent_dim", latent_dim)
+    width = checks.positive_int("width", width)
+    depth = checks.positive_int("depth", depth)
+    dropout = checks.rate("dropout", dropout)
+    checks.initializer("kernel_initializer", kernel_initializer)
+    batch_norm = checks.boolean("batch_norm", batch_norm)
     if width < 2**depth:
         raise ValueError(
             f"`width`={width} is too narrow for `depth`={depth}: halving it "
@@ -87,19 +89,19 @@ def autoencoder_generator(
         )
     is_image = not isinstance(output_shape, numbers.Integral)
     if is_image:
-        common.check_image_shape(output_shape)
-        common.check_choice("activation", activation, common.CONV_ACTIVATIONS)
+        common.image_plan(output_shape)
+        checks.choice("activation", activation, common.CONV_ACTIVATIONS)
         if output_activation == "auto":
             output_activation = "tanh"
-        common.check_choice(
+        checks.choice(
             "output_activation", output_activation, common.IMAGE_OUTPUT_ACTIVATIONS
         )
     else:
-        output_shape = common.check_positive_int("output_shape", output_shape)
-        common.check_choice("activation", activation, common.DENSE_ACTIVATIONS)
+        output_shape = checks.positive_int("output_shape", output_shape)
+        checks.choice("activation", activation, common.DENSE_ACTIVATIONS)
         if output_activation == "auto":
             output_activation = None
-        common.check_choice(
+        checks.choice(
             "output_activation", output_activation, common.VECTOR_OUTPUT_ACTIVATIONS
         )
 

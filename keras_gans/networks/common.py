@@ -1,14 +1,16 @@
-"""Argument checks and small layer factories shared by the network builders.
+"""Small layer factories and constants shared by the network builders.
 
-Every builder validates its arguments here so that a typo in a flagfile fails
-at construction time with a message naming the valid choices, instead of deep
-inside Keras with a shape or lookup error.
+The builders validate every argument through `keras_gans.checks` before
+building anything, so that a typo in a flagfile fails at construction time
+with a message naming the valid choices, instead of deep inside Keras with a
+shape or lookup error.
 """
 
 import math
-import numbers
 
 import keras
+
+from keras_gans import checks
 
 # LeakyReLU slope used by DCGAN (Radford et al., 2016) and most GAN code since.
 LEAKY_RELU_SLOPE = 0.2
@@ -23,65 +25,8 @@ VECTOR_OUTPUT_ACTIVATIONS = (None, "tanh", "sigmoid")
 _POWER_OF_TWO_SIDES = (8, 16, 32, 64)
 
 
-def check_choice(argument, value, choices):
-    """Raises a `ValueError` unless `value` is one of `choices`.
-
-    Args:
-        argument: name of the argument, used in the message.
-        value: the value passed by the caller.
-        choices: tuple of accepted values.
-
-    Returns:
-        `value`, unchanged.
-    """
-    if value not in choices:
-        raise ValueError(
-            f"Invalid `{argument}`={value!r}. Valid options: "
-            f"{', '.join(repr(c) for c in choices)}."
-        )
-    return value
-
-
-def check_positive_int(argument, value):
-    """Raises a `ValueError` unless `value` is an integer >= 1."""
-    # numbers.Integral also admits NumPy integers (e.g. from np.prod).
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(
-            f"`{argument}` must be a positive integer. Received: {value!r}."
-        )
-    return int(value)
-
-
-def check_depth(argument, value):
-    """Checks a depth argument; `None` means 0 (no extra layers).
-
-    Returns:
-        The depth as an int >= 0.
-    """
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(
-            f"`{argument}` must be None or an integer >= 0. Received: {value!r}."
-        )
-    return int(value)
-
-
-def check_rate(argument, value):
-    """Raises a `ValueError` unless `0 <= value < 1` (a dropout rate)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(
-            f"`{argument}` must be a float in [0, 1). Received: {value!r}."
-        )
-    if not 0.0 <= value < 1.0:
-        raise ValueError(
-            f"`{argument}` must be in [0, 1). Received: {value!r}."
-        )
-    return float(value)
-
-
-def check_image_shape(image_shape):
-    """Validates a square image shape and plans its resampling path.
+def image_plan(image_shape):
+    """Checks a square image shape and plans the builders' resampling path.
 
     Args:
         image_shape: `(height, width, channels)`; height == width and the side
@@ -92,22 +37,10 @@ def check_image_shape(image_shape):
         starts from a 7x7 feature map and is resampled twice; a power-of-two
         image starts from 4x4 and is resampled `log2(side / 4)` times.
     """
-    message = (
-        "`image_shape` must be (side, side, channels) with side 28 or one of "
-        f"{', '.join(str(s) for s in _POWER_OF_TWO_SIDES)} and channels >= 1 "
-        f"(1 for grayscale, 3 for RGB). Received: {image_shape!r}."
-    )
-    try:
-        height, width, channels = (int(d) for d in image_shape)
-    except (TypeError, ValueError):
-        raise ValueError(message) from None
-    if height != width or channels < 1:
-        raise ValueError(message)
-    if height == 28:
-        return height, channels, 7, 2
-    if height in _POWER_OF_TWO_SIDES:
-        return height, channels, 4, int(math.log2(height // 4))
-    raise ValueError(message)
+    side, channels = checks.square_image_shape(image_shape, (28,) + _POWER_OF_TWO_SIDES)
+    if side == 28:
+        return side, channels, 7, 2
+    return side, channels, 4, int(math.log2(side // 4))
 
 
 def activation_layer(activation, name):
@@ -153,24 +86,6 @@ def float32_output(activation, name):
     )
 
 
-def check_initializer(kernel_initializer):
-    """Fails early, with the argument's name, on an unknown initializer.
-
-    Returns:
-        `kernel_initializer`, unchanged, so each layer still resolves its own
-        instance (a shared instance would be shared state across layers).
-    """
-    try:
-        keras.initializers.get(kernel_initializer)
-    except (ValueError, TypeError) as err:
-        raise ValueError(
-            f"Invalid `kernel_initializer`={kernel_initializer!r}: pass a "
-            "Keras initializer name such as 'glorot_normal' (the default) or "
-            f"'he_normal', or a `keras.initializers.Initializer`. ({err})"
-        ) from None
-    return kernel_initializer
-
-
 def normalize_activate(x, prefix, *, batch_norm, activation, dropout):
     """Applies the optional batch norm, the activation and optional dropout.
 
@@ -214,11 +129,6 @@ def maybe_spectral_norm(layer, spectral_norm):
         layer, name=name, dtype=layer.dtype_policy)
 
 
-def check_pack(pack):
-    """Checks a builder's `pack` (samples D judges at once); returns it."""
-    return check_positive_int("pack", pack)
-
-
 @keras.saving.register_keras_serializable(package="keras_gans")
 class MinibatchStdDev(keras.layers.Layer):
     """Appends the batch's feature standard deviation as one extra channel.
@@ -242,8 +152,8 @@ class MinibatchStdDev(keras.layers.Layer):
 
     def __init__(self, group_size=4, epsilon=1e-8, **kwargs):
         super().__init__(**kwargs)
-        self.group_size = check_positive_int("group_size", group_size)
-        self.epsilon = float(epsilon)
+        self.group_size = checks.positive_int("group_size", group_size)
+        self.epsilon = checks.positive("epsilon", epsilon)
 
     def call(self, x):
         from keras import ops
@@ -283,9 +193,9 @@ def label_embedding(num_classes, embedding_dim, name="label"):
         `(label_input, embedded)`: the int32 `(batch,)` input named `name`
         and its `(batch, embedding_dim)` embedding.
     """
-    num_classes = check_positive_int("num_classes", num_classes)
+    num_classes = checks.positive_int("num_classes", num_classes)
     embedding_dim = (num_classes if embedding_dim is None
-                     else check_positive_int("embedding_dim", embedding_dim))
+                     else checks.positive_int("embedding_dim", embedding_dim))
     label = keras.Input((), dtype="int32", name=name)
     embedded = keras.layers.Embedding(
         num_classes, embedding_dim, name="label_embedding")(label)

@@ -9,6 +9,7 @@ layer, ReLU in G and LeakyReLU(0.2) in D, tanh output.
 
 import keras
 
+from keras_gans import checks
 from keras_gans.networks import common
 
 
@@ -113,7 +114,8 @@ def latent_input(latent_dim, num_classes=None, embedding_dim=None):
         `(inputs, x)`: the latent input (or `[latent, label]` with
         `num_classes`) and `z` (or `[z, embedding(label)]` concatenated).
     """
-    latent_dim = common.check_positive_int("latent_dim", latent_dim)
+    latent_dim = checks.positive_int("latent_dim", latent_dim)
+    checks.optional_positive_int("embedding_dim", embedding_dim)
     latent = keras.Input((latent_dim,), name="latent")
     if num_classes is None:
         return latent, latent
@@ -148,18 +150,19 @@ def dcgan_upsampling_stack(
     Returns:
         The float32 image tensor `(batch, side, side, channels)`.
     """
-    _, channels, start_side, num_up = common.check_image_shape(image_shape)
-    filters = common.check_positive_int("filters", filters)
-    depth = common.check_depth("depth", depth)
-    common.check_choice("activation", activation, common.CONV_ACTIVATIONS)
-    dropout = common.check_rate("dropout", dropout)
-    common.check_choice(
+    _, channels, start_side, num_up = common.image_plan(image_shape)
+    filters = checks.positive_int("filters", filters)
+    depth = checks.integer("depth", depth, minimum=0, allow_none=True) or 0
+    checks.choice("activation", activation, common.CONV_ACTIVATIONS)
+    dropout = checks.rate("dropout", dropout)
+    checks.choice(
         "output_activation", output_activation, common.IMAGE_OUTPUT_ACTIVATIONS
     )
-    common.check_initializer(kernel_initializer)
-    kernel_size = common.check_positive_int("kernel_size", kernel_size)
+    checks.initializer("kernel_initializer", kernel_initializer)
+    kernel_size = checks.positive_int("kernel_size", kernel_size)
     if dense_units is not None:
-        common.check_positive_int("dense_units", dense_units)
+        checks.positive_int("dense_units", dense_units)
+    batch_norm = checks.boolean("batch_norm", batch_norm)
     tail = dict(batch_norm=batch_norm, activation=activation, dropout=dropout)
     # A bias right before batch norm is cancelled by its mean subtraction.
     use_bias = not batch_norm
@@ -304,8 +307,8 @@ def dcgan_discriminator(
     >>> tuple(d(keras.random.normal((2, 28, 28, 1))).shape)
     (2, 1)
     """
-    side, channels, _, _ = common.check_image_shape(image_shape)
-    pack = common.check_pack(pack)
+    side, channels, _, _ = common.image_plan(image_shape)
+    pack = checks.positive_int("pack", pack)
     image = keras.Input((side, side, channels * pack), name="image")
     inputs, x = image, image
     if num_classes is not None:
@@ -360,15 +363,18 @@ def dcgan_downsampling_stack(
     Returns:
         The flat feature tensor `(batch, features)`.
     """
-    _, _, _, num_down = common.check_image_shape(tuple(x.shape[1:]))
-    filters = common.check_positive_int("filters", filters)
-    depth = common.check_depth("depth", depth)
-    common.check_choice("activation", activation, common.CONV_ACTIVATIONS)
-    dropout = common.check_rate("dropout", dropout)
-    common.check_initializer(kernel_initializer)
-    kernel_size = common.check_positive_int("kernel_size", kernel_size)
+    _, _, _, num_down = common.image_plan(tuple(x.shape[1:]))
+    filters = checks.positive_int("filters", filters)
+    depth = checks.integer("depth", depth, minimum=0, allow_none=True) or 0
+    checks.choice("activation", activation, common.CONV_ACTIVATIONS)
+    dropout = checks.rate("dropout", dropout)
+    checks.initializer("kernel_initializer", kernel_initializer)
+    kernel_size = checks.positive_int("kernel_size", kernel_size)
     if dense_units is not None:
-        common.check_positive_int("dense_units", dense_units)
+        checks.positive_int("dense_units", dense_units)
+    batch_norm = checks.boolean("batch_norm", batch_norm)
+    spectral_norm = checks.boolean("spectral_norm", spectral_norm)
+    minibatch_stddev = checks.boolean("minibatch_stddev", minibatch_stddev)
 
     def sn(layer):
         return common.maybe_spectral_norm(layer, spectral_norm)

@@ -11,6 +11,7 @@ decoder is any generator of this package (`dcgan_generator`,
 
 import keras
 
+from keras_gans import checks
 from keras_gans.networks import common
 from keras_gans.networks.dcgan import dcgan_downsampling_stack
 from keras_gans.networks.mlp import mlp_body
@@ -56,8 +57,8 @@ def dcgan_encoder(
     >>> tuple(z_mean.shape), tuple(z_log_var.shape)
     ((2, 16), (2, 16))
     """
-    side, channels, _, _ = common.check_image_shape(image_shape)
-    latent_dim = common.check_positive_int("latent_dim", latent_dim)
+    side, channels, _, _ = common.image_plan(image_shape)
+    latent_dim = checks.positive_int("latent_dim", latent_dim)
     image = keras.Input((side, side, channels), name="image")
     features = dcgan_downsampling_stack(
         image,
@@ -101,8 +102,8 @@ def mlp_encoder(
         (input name `"sample"`) to the list `[z_mean, z_log_var]`, each
         float32 `(batch, latent_dim)`.
     """
-    input_dim = common.check_positive_int("input_dim", input_dim)
-    latent_dim = common.check_positive_int("latent_dim", latent_dim)
+    input_dim = checks.positive_int("input_dim", input_dim)
+    latent_dim = checks.positive_int("latent_dim", latent_dim)
     sample = keras.Input((input_dim,), name="sample")
     features = mlp_body(
         sample,

@@ -17,6 +17,7 @@ handled alike and the body's layers (and weights) are shared.
 
 import keras
 
+from keras_gans import checks
 from keras_gans.networks import common
 
 HEAD_KINDS = ("class", "q_cat", "q_cont")
@@ -91,10 +92,12 @@ def discriminator_with_heads(
     """
     features = _shared_features(discriminator)
     heads = _check_heads(heads)
-    common.check_initializer(kernel_initializer)
-    common.check_choice("activation", activation, common.DENSE_ACTIVATIONS)
+    checks.initializer("kernel_initializer", kernel_initializer)
+    checks.choice("activation", activation, common.DENSE_ACTIVATIONS)
     if q_hidden_units is not None:
-        common.check_positive_int("q_hidden_units", q_hidden_units)
+        checks.positive_int("q_hidden_units", q_hidden_units)
+    batch_norm = checks.boolean("batch_norm", batch_norm)
+    q_cont_log_var = checks.boolean("q_cont_log_var", q_cont_log_var)
 
     outputs = {"logit": discriminator.outputs[0]}
 
@@ -179,6 +182,6 @@ def _check_heads(heads):
             f"Received: {heads!r}."
         )
     for kind, size in heads.items():
-        common.check_choice("heads key", kind, HEAD_KINDS)
-        common.check_positive_int(f"heads[{kind!r}]", size)
+        checks.choice("heads key", kind, HEAD_KINDS)
+        checks.positive_int(f"heads[{kind!r}]", size)
     return heads

@@ -8,6 +8,7 @@ G: z (256) -> 2 x 128 tanh -> 2; D: 2 x 128 tanh -> 1.
 
 import keras
 
+from keras_gans import checks
 from keras_gans.networks import common
 from keras_gans.networks.dcgan import latent_input
 
@@ -66,8 +67,8 @@ def mlp_generator(
     >>> tuple(g(keras.random.normal((4, 256))).shape)
     (4, 2)
     """
-    output_dim = common.check_positive_int("output_dim", output_dim)
-    common.check_choice(
+    output_dim = checks.positive_int("output_dim", output_dim)
+    checks.choice(
         "output_activation", output_activation, common.VECTOR_OUTPUT_ACTIVATIONS
     )
     inputs, x = latent_input(latent_dim, num_classes, embedding_dim)
@@ -143,8 +144,9 @@ def mlp_discriminator(
     >>> tuple(d(keras.random.normal((4, 2))).shape)
     (4, 1)
     """
-    input_dim = common.check_positive_int("input_dim", input_dim)
-    pack = common.check_pack(pack)
+    input_dim = checks.positive_int("input_dim", input_dim)
+    pack = checks.positive_int("pack", pack)
+    checks.optional_positive_int("embedding_dim", embedding_dim)
     sample = keras.Input((input_dim * pack,), name="sample")
     inputs, x = sample, sample
     if num_classes is not None:
@@ -198,11 +200,14 @@ def mlp_body(
     Returns:
         The output tensor of the last hidden block, `(batch, width)`.
     """
-    width = common.check_positive_int("width", width)
-    depth = common.check_positive_int("depth", depth)
-    common.check_choice("activation", activation, common.DENSE_ACTIVATIONS)
-    dropout = common.check_rate("dropout", dropout)
-    common.check_initializer(kernel_initializer)
+    width = checks.positive_int("width", width)
+    depth = checks.positive_int("depth", depth)
+    checks.choice("activation", activation, common.DENSE_ACTIVATIONS)
+    dropout = checks.rate("dropout", dropout)
+    checks.initializer("kernel_initializer", kernel_initializer)
+    batch_norm = checks.boolean("batch_norm", batch_norm)
+    spectral_norm = checks.boolean("spectral_norm", spectral_norm)
+    minibatch_stddev = checks.boolean("minibatch_stddev", minibatch_stddev)
     for i in range(1, depth + 1):
         if minibatch_stddev and i == depth:
             x = common.MinibatchStdDev(name=f"{prefix}_minibatch_stddev")(x)

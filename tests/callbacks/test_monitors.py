@@ -159,6 +159,69 @@ def test_divergence_monitor_argument_errors():
         DivergenceMonitor(window=1)
 
 
+def _gan_poisoned_mid_epoch():
+    """A GAN whose D learning rate turns NaN at batch 2 of epoch 2 (of 8 batches).
+
+    Returns the model, the callback that poisons it, and a dict that gets
+    the weights and D-optimizer variables at the end of (healthy) epoch 1.
+    """
+    import keras_gans
+    from keras_gans import networks
+
+    keras.utils.set_random_seed(0)
+    gan = keras_gans.GAN(networks.mlp_generator(4, 2, width=8),
+                         networks.mlp_discriminator(2, width=8), 4, seed=0)
+    gan.compile(jit_compile=False)
+    healthy = {}
+
+    class Poison(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                healthy["weights"] = self.model.get_weights()
+                healthy["d_optimizer"] = [v.numpy() for v in self.model.d_optimizer.variables]
+
+        def on_train_batch_begin(self, batch, logs=None):
+            if healthy and batch == 2:
+                self.model.d_optimizer.learning_rate.assign(float("nan"))
+
+    return gan, Poison(), healthy
+
+
+def test_restore_monitor_restores_when_nan_appears_mid_epoch():
+    gan, poison, healthy = _gan_poisoned_mid_epoch()
+    monitor = DivergenceMonitor(action="restore")  # frequency="epoch"
+    x = np.random.default_rng(0).normal(size=(128, 2)).astype("float32")
+    with pytest.warns(RuntimeWarning, match=r"epoch 2, batch 2\): non-finite g_loss.*Restored"):
+        gan.fit(x, batch_size=16, epochs=3, verbose=0, callbacks=[poison, monitor])
+    # No guard raised over NaN weights: the monitor restored at the bad batch,
+    # the weights and the D optimizer's state (its NaN learning rate too).
+    assert [e["batch"] for e in monitor.events] == [2]
+    for saved, restored in zip(healthy["weights"], gan.get_weights()):
+        np.testing.assert_array_equal(saved, restored)
+    for saved, variable in zip(healthy["d_optimizer"], gan.d_optimizer.variables):
+        np.testing.assert_array_equal(saved, variable.numpy())
+    assert np.isfinite(gan.generate(4, seed=0)).all()
+
+
+def test_an_explicit_guard_still_raises_beside_a_restore_monitor():
+    gan, poison, _ = _gan_poisoned_mid_epoch()
+    from keras_gans.callbacks import StopOnNonFiniteLoss
+
+    x = np.random.default_rng(0).normal(size=(128, 2)).astype("float32")
+    with pytest.raises(FloatingPointError, match="epoch 2, batch 3"):
+        gan.fit(x, batch_size=16, epochs=3, verbose=0, callbacks=[
+            poison, StopOnNonFiniteLoss(), DivergenceMonitor(action="restore")])
+
+
+def test_only_a_restoring_monitor_replaces_the_default_guard():
+    from keras_gans.models.non_finite_guard import default_guards
+
+    assert default_guards([DivergenceMonitor(action="restore")]) == []
+    assert default_guards([keras.callbacks.TerminateOnNaN()]) == []
+    [guard] = default_guards([DivergenceMonitor(action="stop")])
+    assert type(guard).__name__ == "StopOnNonFiniteLoss"
+
+
 # --- ModeCollapseMonitor ---------------------------------------------------
 
 

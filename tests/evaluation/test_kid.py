@@ -62,7 +62,7 @@ def test_kid_separates_same_and_shifted_distributions():
 
 
 def test_kid_input_errors():
-    with pytest.raises(ValueError, match="subset_size >= 2"):
+    with pytest.raises(ValueError, match="`subset_size` must be an integer >= 2"):
         kernel_inception_distance(np.zeros((5, 2)), np.zeros((5, 2)), subset_size=1)
     with pytest.raises(ValueError, match="same feature dimension"):
         kernel_inception_distance(np.zeros((5, 2)), np.zeros((5, 3)))

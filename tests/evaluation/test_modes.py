@@ -56,8 +56,10 @@ def test_mixture_modes_per_mode_std():
 def test_mixture_modes_errors():
     with pytest.raises(ValueError, match="dimension"):
         mixture_modes(np.zeros((4, 3)), RING, std=0.01)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="`std` must be a finite number > 0"):
         mixture_modes(np.zeros((4, 2)), RING, std=0.0)
+    with pytest.raises(ValueError, match="`std` must hold numbers > 0"):
+        mixture_modes(np.zeros((4, 2)), RING, std=[0.01] * 7 + [-0.01])
 
 
 def test_class_modes_from_labels_and_probabilities():

@@ -191,3 +191,59 @@ def test_generate_is_seeded_and_does_not_touch_the_training_stream(tiny_mlp_pair
     assert gan.generate(600, batch_size=256).shape == (600, 2)
     with pytest.raises(TypeError, match="labels"):
         gan.generate(4, labels=[0, 1, 2, 3])
+
+
+# --- Files that fail clearly --------------------------------------------------
+
+
+def _saved(tiny_mlp_pair, tmp_path):
+    gan = _train_setup(tiny_mlp_pair)
+    path = str(tmp_path / "gan.keras")
+    gan.save(path)
+    return gan, path
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda data: b"", r"is empty \(0 bytes\)"),
+    (lambda data: data[: len(data) // 2], "not a complete .keras archive.*truncated"),
+    (lambda data: data[:-20], "not a complete .keras archive"),
+], ids=["empty", "half", "tail_cut"])
+def test_load_model_names_an_empty_or_truncated_file(tiny_mlp_pair, tmp_path, damage, message):
+    _, path = _saved(tiny_mlp_pair, tmp_path)
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(damage(data))
+    with pytest.raises(ValueError, match=f"model file '.*gan.keras'.*{message}"):
+        keras_gans.load_model(path)
+    with pytest.raises(FileNotFoundError, match="No model file"):
+        keras_gans.load_model(str(tmp_path / "absent.keras"))
+
+
+def test_load_model_loads_a_complete_file(tiny_mlp_pair, tmp_path):
+    gan, path = _saved(tiny_mlp_pair, tmp_path)
+    loaded = keras_gans.load_model(path)
+    np.testing.assert_array_equal(gan.generate(3, seed=2), loaded.generate(3, seed=2))
+
+
+def test_an_interrupted_save_keeps_the_previous_file(tiny_mlp_pair, tmp_path, monkeypatch):
+    gan, path = _saved(tiny_mlp_pair, tmp_path)
+
+    def interrupted(self, filepath, *args, **kwargs):
+        with open(filepath, "wb") as f:
+            f.write(b"PK\x03\x04 half an archive")
+        raise KeyboardInterrupt("preempted")
+
+    monkeypatch.setattr(keras.Model, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        gan.save(path)
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gan.keras"]
+    keras_gans.load_model(path)  # still the complete earlier save
+
+
+def test_batch_level_backup_warns_that_its_resume_is_not_exact(tiny_mlp_pair, ring_data, tmp_path):
+    gan = _train_setup(tiny_mlp_pair)
+    with pytest.warns(RuntimeWarning, match=r"save_freq=2.*trained again.*save_freq='epoch'"):
+        _fit(gan, ring_data[:128], epochs=1, callbacks=[
+            keras.callbacks.BackupAndRestore(str(tmp_path / "b"), save_freq=2)])

@@ -150,7 +150,7 @@ def test_vaegan_terms(build_variant):
 # Tricks that do not apply ------------------------------------------------
 @pytest.mark.parametrize("name, kwargs, message", [
     ("wgan", {"d_steps": 3, "n_critic": 4}, "n_critic.*d_steps"),
-    ("wgan", {"clip_value": -1.0}, "Clip value"),
+    ("wgan", {"clip_value": -1.0}, "clip_value"),
     ("wgangp", {"gp_weight": 1.0, "penalties": ["r1"]}, "gp_weight"),
     ("wgangp", {"clip_value": 0.01}, "clip_value"),
     ("infogan", {"categorical_dims": (1,)}, ">= 2 categories"),
@@ -191,7 +191,7 @@ def test_labels_are_checked_before_training(build_variant, ring, name):
     model = build_variant(name)
     model.compile()
     points, labels = ring
-    with pytest.raises(ValueError, match=r"Labels must lie in \[0, 8\).*\[0, 8\]"):
+    with pytest.raises(ValueError, match=r"`labels` must lie in \[0, 8\).*\[0, 8\]"):
         model.fit(points, labels + (labels == 7), batch_size=64, verbose=0)
     with pytest.raises(ValueError, match="has no labels.*with_labels=True"):
         model.fit(points, batch_size=64, verbose=0)
@@ -207,7 +207,7 @@ def test_labels_are_checked_before_training(build_variant, ring, name):
 
 def test_infogan_codes_are_checked(build_variant):
     model = build_variant("infogan")
-    with pytest.raises(ValueError, match=r"codes must have shape \(3, 10\)"):
+    with pytest.raises(ValueError, match=r"`codes` must have shape \(3, 10\)"):
         model.generate(3, codes=np.zeros((3, 4)))
     codes = model.make_codes(categorical=[0, 7, 3], continuous=0.5)
     assert codes.shape == (3, 10)
