@@ -19,6 +19,7 @@ reference.
 
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -43,6 +44,14 @@ flags.DEFINE_boolean("tricks", True, "Measure each trick's cost (float32).")
 flags.DEFINE_boolean("variants", True, "Measure every GAN variant.")
 flags.DEFINE_boolean("quick", False, "Few steps, one repeat: a smoke run.")
 flags.DEFINE_string("output_json", None, "Where to write the results as JSON.")
+flags.DEFINE_string("from_json", None, "Measure nothing: read results written by --output_json "
+                    "(with --readme).")
+flags.DEFINE_string("readme", None, "Markdown file whose <!-- throughput --> block to "
+                    "regenerate from the results (see README_BLOCK).")
+
+# The README's table is generated, never typed: this block is rewritten from
+# the committed benchmarks/results/throughput/throughput.json.
+README_BLOCK = re.compile(r"(<!-- throughput -->\n).*?(<!-- /throughput -->)", re.DOTALL)
 
 LATENT_DIM = 100
 IMAGE_SHAPE = (28, 28, 1)
@@ -353,8 +362,47 @@ class Measurement:
         return statistics.median(self.samples)
 
 
+def markdown_table(results):
+    """The README table of a results dict (as --output_json writes it)."""
+    lines = ["| configuration | images/s | x reference (float32) | GFLOP/s |", "|---|---|---|---|"]
+    for row in results["rows"]:
+        lines.append(f"| {row['config']} | {row['images_per_s']:.1f} | "
+                     f"{row['ratio_to_reference']:.3f} | {row['gflop_per_s']:.1f} |")
+    env = results["environment"]
+    versions = env.get("versions", {})
+    described = "; ".join([env.get("device", "unknown device")] + [
+        f"{name} {versions[key]}" for key, name in
+        (("tensorflow", "TF"), ("keras", "Keras")) if key in versions])
+    lines += ["", f"Batch {results['batch_size']}, {results['steps']} timed steps per row "
+              f"({results['repeats']} interleaved repeats for the headline pair); {described}."]
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(text, results):
+    """`text` with its throughput block regenerated; ValueError without one."""
+    if not README_BLOCK.search(text):
+        raise ValueError("No <!-- throughput --> ... <!-- /throughput --> block in --readme.")
+    return README_BLOCK.sub(lambda m: m.group(1) + markdown_table(results) + m.group(2), text)
+
+
+def write_readme(path, results):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(update_readme(text, results))
+    print(f"{path}: throughput table regenerated.")
+
+
 def main(argv):
     del argv
+    if FLAGS.from_json:
+        with open(FLAGS.from_json, encoding="utf-8") as f:
+            results = json.load(f)
+        if FLAGS.readme:
+            write_readme(FLAGS.readme, results)
+        else:
+            print(markdown_table(results))
+        return 0
     steps, warmup, repeats = FLAGS.steps, FLAGS.warmup, FLAGS.repeats
     if FLAGS.quick:
         steps, warmup, repeats = 3, 2, 1
@@ -416,8 +464,11 @@ def main(argv):
         print(f"GAN mixed_bfloat16 / reference float32: {ganbf16['ratio_to_reference']:.3f} "
               "(target >= 2.5)")
     if FLAGS.output_json:
+        os.makedirs(os.path.dirname(os.path.abspath(FLAGS.output_json)), exist_ok=True)
         with open(FLAGS.output_json, "w") as f:
             json.dump(results, f, indent=2)
+    if FLAGS.readme:
+        write_readme(FLAGS.readme, results)
     return 0
 
 

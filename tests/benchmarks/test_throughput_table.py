@@ -1,0 +1,48 @@
+"""The README's throughput table is generated from the committed results."""
+
+import json
+import os
+
+import pytest
+
+from benchmarks import throughput
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RESULTS = os.path.join(ROOT, "benchmarks", "results", "throughput", "throughput.json")
+
+TOY = {
+    "batch_size": 8, "steps": 2, "repeats": 1,
+    "environment": {"device": "CPU: toy", "versions": {"tensorflow": "2.x", "keras": "3.y"}},
+    "rows": [{"config": "plain-Keras reference, float32", "images_per_s": 100.0,
+              "ratio_to_reference": 1.0, "gflop_per_s": 5.0},
+             {"config": "GAN + pack=2, float32", "images_per_s": 50.04,
+              "ratio_to_reference": 0.5004, "gflop_per_s": 2.5}],
+}
+
+
+def test_markdown_table_lists_every_row_with_its_ratio():
+    table = throughput.markdown_table(TOY)
+    lines = table.splitlines()
+    assert lines[2] == "| plain-Keras reference, float32 | 100.0 | 1.000 | 5.0 |"
+    assert lines[3] == "| GAN + pack=2, float32 | 50.0 | 0.500 | 2.5 |"
+    assert "CPU: toy; TF 2.x; Keras 3.y" in table
+
+
+def test_update_readme_rewrites_only_the_block_and_needs_one():
+    text = "a\n<!-- throughput -->\nold\n<!-- /throughput -->\nb\n"
+    updated = throughput.update_readme(text, TOY)
+    assert updated.startswith("a\n<!-- throughput -->\n| configuration |")
+    assert updated.endswith("<!-- /throughput -->\nb\n") and "old" not in updated
+    with pytest.raises(ValueError, match="throughput"):
+        throughput.update_readme("no block", TOY)
+
+
+def test_readme_throughput_table_matches_the_committed_results():
+    with open(RESULTS, encoding="utf-8") as f:
+        results = json.load(f)
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    assert throughput.update_readme(text, results) == text, (
+        "README throughput table disagrees with benchmarks/results/throughput; run "
+        "python benchmarks/throughput.py --from_json=benchmarks/results/throughput/"
+        "throughput.json --readme=README.md")
