@@ -46,6 +46,18 @@ def atomic_write(path, write):
             os.remove(tmp)
 
 
+def save_weights(model, path):
+    """`model.save_weights` to any file name: Keras insists on one ending in
+    `.weights.h5`, which `atomic_write`'s temporary name does not."""
+    named = path + ".weights.h5"
+    try:
+        model.save_weights(named)
+        os.replace(named, path)
+    finally:
+        if os.path.exists(named):
+            os.remove(named)
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """`keras.saving.load_model`, after checking that the file is complete.
 

@@ -15,6 +15,22 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_MNIST = os.path.join(PROJECT_ROOT, "..", "shared", "data", "mnist.npz")
 
 
+@pytest.fixture(scope="session")
+def load_tool():
+    """`load_tool("train_evaluator")`: a script of `tools/` as a module
+    (`tools/` is not a package)."""
+    import importlib.util
+
+    def load(name):
+        path = os.path.join(PROJECT_ROOT, "tools", f"{name}.py")
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
+
+
 @pytest.fixture
 def mnist_npz():
     """Path of the real MNIST copy beside the project; skips when absent."""

