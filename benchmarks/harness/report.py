@@ -336,13 +336,15 @@ def time_to_quality(study, marks=4, metrics=None):
            f"Each metric at its last evaluation within the given training minutes (evaluations "
            f"included; budget {budget:g} min). Cells: mean ± std over seeds, (n) when fewer "
            "seeds had been evaluated by then.", ""]
+    records = {(v, seed): study.records(v, seed)
+               for v in study.variations for seed in sorted(study.runs[v])}
     for metric in metrics or study.metrics:
         info = stats.metric_info(metric)
         body = []
         for variation in study.variations:
             cells = []
             for mark in minutes:
-                values = [value_at_minutes(study.records(variation, seed), metric, mark)
+                values = [value_at_minutes(records[variation, seed], metric, mark)
                           for seed in sorted(study.runs[variation])]
                 values = [v * info.scale for v in values if v is not None]
                 if not values:
