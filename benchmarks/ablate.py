@@ -162,6 +162,7 @@ def main(argv):
             report.published_rows(FLAGS.published, run.values["dataset"])
         with launcher_lib.quiet_native_stderr():
             costs = plan_lib.check_runs(mine)
+        plan_lib.check_steps_per_execution(mine, FLAGS.steps_per_execution)
     except (plan_lib.VariationError, ValueError) as err:
         sys.stderr.write(f"ablate.py: {err}\n")
         sys.exit(2)
@@ -171,6 +172,7 @@ def main(argv):
         parallel=FLAGS.parallel,
         threads=FLAGS.threads,
         run_timeout=FLAGS.run_timeout,
+        steps_per_execution=FLAGS.steps_per_execution,
     )
     if FLAGS.dry_run:
         print_plan(runs, mine, costs, launcher.command(mine[0]) if mine else [])

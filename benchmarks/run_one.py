@@ -31,6 +31,10 @@ flags.DEFINE_integer(
     "threads", 0, "TensorFlow intra-op threads (0: TensorFlow's default).", lower_bound=0
 )
 flags.DEFINE_integer(
+    "steps_per_execution", 1, "Training steps per compiled call (results are unchanged).",
+    lower_bound=1,
+)
+flags.DEFINE_integer(
     "verbose", 2, "Keras fit verbosity: 1 progress bar, 2 one line per epoch."
 )
 flags.DEFINE_integer(
@@ -59,7 +63,8 @@ def main(argv):
         from benchmarks.harness import trainer  # Imports TensorFlow.
 
     values = {name: FLAGS[name].value for name in RUN_FLAG_NAMES}
-    summary = trainer.train_run(values, run_dir, threads=FLAGS.threads, verbose=FLAGS.verbose)
+    summary = trainer.train_run(values, run_dir, threads=FLAGS.threads, verbose=FLAGS.verbose,
+                                steps_per_execution=FLAGS.steps_per_execution)
     final = ", ".join(f"{k}={v:.4g}" for k, v in sorted(summary["final"].items()))
     print(f"Finished in {summary['wall_time_s']:.1f} s: {final}", flush=True)
     lock.release()

@@ -550,6 +550,27 @@ def enough_batches(x, batch_size, epochs, steps_per_epoch, initial_epoch=0):
             "None), or a repeating tf.data.Dataset.")
 
 
+def whole_executions(steps_per_epoch, steps_per_execution):
+    """Raises unless an epoch is a whole number of `steps_per_execution` blocks.
+
+    Keras runs an epoch in blocks of `steps_per_execution` steps and does not
+    shorten the last one: `steps_per_epoch=55` with `steps_per_execution=10`
+    trains 60 steps per epoch, so schedules, checkpoints and resumed runs
+    would silently count steps that were not asked for.
+    """
+    if steps_per_epoch is None or steps_per_execution <= 1:
+        return
+    if steps_per_epoch % steps_per_execution:
+        lower = steps_per_epoch - steps_per_epoch % steps_per_execution
+        raise ValueError(
+            f"steps_per_epoch={steps_per_epoch} is not a multiple of the "
+            f"compiled steps_per_execution={steps_per_execution}: Keras would "
+            f"train {lower + steps_per_execution} steps per epoch. Use a "
+            f"steps_per_epoch that is a multiple (e.g. {lower or steps_per_execution}"
+            f" or {lower + steps_per_execution}) or compile with a "
+            "steps_per_execution that divides it.")
+
+
 def keras_file(path):
     """Raises a clear error unless `path` is a complete `.keras` archive.
 

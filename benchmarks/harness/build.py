@@ -478,6 +478,18 @@ def noise_schedule(values):
 # --- Runtime and where a result came from.
 
 
+def check_steps_per_execution(steps_per_epoch, steps_per_execution):
+    """Raises unless `steps_per_execution` divides the steps of an epoch:
+    Keras would round every epoch up to whole blocks of steps."""
+    if steps_per_epoch % steps_per_execution:
+        raise ValueError(
+            f"--steps_per_execution={steps_per_execution} does not divide the "
+            f"{steps_per_epoch} steps of an epoch (--steps_per_epoch, or one pass "
+            "over the data when it is 0): Keras would train "
+            f"{-(-steps_per_epoch // steps_per_execution) * steps_per_execution} steps per "
+            "epoch. Pick a divisor of the steps per epoch (1 always works).")
+
+
 def configure_runtime(values, threads=0):
     """Threads, dtype policy and distribution strategy, before any model.
 

@@ -127,24 +127,27 @@ class Launcher:
         output_dir: Root output folder.
         parallel: Runs trained at the same time.
         threads: TensorFlow intra-op threads per run process (0: default).
+        steps_per_execution: Training steps per compiled call of each run.
         run_timeout: Seconds before a run process is killed (0: never).
         python: Interpreter of the run processes.
         echo: Whether run output is printed (always written to log.txt).
     """
 
     def __init__(self, runs, output_dir, parallel=2, threads=0, run_timeout=0,
-                 python=sys.executable, echo=True):
+                 python=sys.executable, echo=True, steps_per_execution=1):
         if parallel < 1:
             raise ValueError(f"--parallel must be >= 1; got {parallel}.")
         self.runs, self.output_dir, self.parallel = list(runs), output_dir, parallel
         self.threads, self.run_timeout, self.python, self.echo = threads, run_timeout, python, echo
+        self.steps_per_execution = steps_per_execution
         self._print_lock = threading.Lock()
 
     def command(self, spec, lock_fd=None):
         """The command line that trains `spec`."""
         path = spec.run_dir(self.output_dir)
         command = [self.python, RUN_ONE, f"--flagfile={os.path.join(path, run_dir_lib.FLAGS_FILE)}",
-                   f"--run_dir={path}", f"--threads={self.threads}", "--verbose=2"]
+                   f"--run_dir={path}", f"--threads={self.threads}",
+                   f"--steps_per_execution={self.steps_per_execution}", "--verbose=2"]
         return command + ([f"--lock_fd={lock_fd}"] if lock_fd is not None else [])
 
     def _print(self, text):

@@ -185,6 +185,21 @@ def check_runs(runs):
     return costs
 
 
+def check_steps_per_execution(runs, steps_per_execution):
+    """Refuses a `--steps_per_execution` that does not divide a run's
+    `--steps_per_epoch`, before any run starts (runs of one pass over the
+    data are checked when their data is loaded)."""
+    from benchmarks.harness import build
+
+    for run in runs:
+        steps = run.values["steps_per_epoch"]
+        if steps:
+            try:
+                build.check_steps_per_execution(steps, steps_per_execution)
+            except ValueError as err:
+                raise VariationError(f"Variation {run.variation!r} ({run.study}): {err}") from None
+
+
 def _without_seed(flags_text):
     return "".join(
         line + "\n" for line in flags_text.splitlines() if not line.startswith("--seed=")

@@ -140,7 +140,7 @@ class TimeBudget(keras.callbacks.Callback):
             self.stopped_epoch = epoch + 1
 
 
-def train_run(values, run_dir, threads=0, verbose=2):
+def train_run(values, run_dir, threads=0, verbose=2, steps_per_execution=1):
     """Trains (or resumes) one run and writes its results.
 
     A resumed run restores weights, optimizer state, random-generator state
@@ -154,6 +154,9 @@ def train_run(values, run_dir, threads=0, verbose=2):
         run_dir: The run's folder.
         threads: TensorFlow intra-op threads; 0 keeps the default.
         verbose: Keras `fit` verbosity (1 progress bar, 2 a line per epoch).
+        steps_per_execution: Training steps per compiled call. Not part of
+            the run's flags: the weights do not depend on it, so a run may
+            resume with another value.
 
     Returns:
         The summary dict written to `summary.json`.
@@ -165,10 +168,11 @@ def train_run(values, run_dir, threads=0, verbose=2):
     epochs_done, checkpoint, damaged = run_dir_lib.resume_point(
         run_dir, warn=lambda text: print(text, flush=True)
     )
-    records, elapsed_before = RunRecorder.resume(run_dir, epochs_done)
     # Before the global seed is set (see build.TrainingStream).
     stream = build.TrainingStream(values, info, with_labels=cls.needs_labels)
     steps = values["steps_per_epoch"] or stream.steps_per_pass
+    build.check_steps_per_execution(steps, steps_per_execution)
+    records, elapsed_before = RunRecorder.resume(run_dir, epochs_done)
     dataset = stream.from_step(epochs_done * steps)
     keras.utils.set_random_seed(values["seed"])
     with strategy.scope():
@@ -181,6 +185,9 @@ def train_run(values, run_dir, threads=0, verbose=2):
                 d_optimizer=build.build_optimizer(values, "d"),
                 g_optimizer=build.build_optimizer(values, "g"),
             )
+    # Set after loading too: a checkpoint restores the value it was trained
+    # with, and the weights do not depend on it.
+    model.steps_per_execution = steps_per_execution
 
     metrics = build.metrics_callback(values, info)
     stopper = build.early_stopping(values, metrics)

@@ -916,6 +916,9 @@ class GAN(keras.Model):
           dataset with fewer than `(epochs - initial_epoch) *
           steps_per_epoch` batches (Keras would stop the whole training when
           it runs out), or arrays with fewer batches per epoch;
+        - a `steps_per_epoch` that is not a multiple of the compiled
+          `steps_per_execution` (Keras would round each epoch up to whole
+          blocks and train steps nobody asked for);
         - with `validate_data=True`: the first batch (or the whole array)
           when it is empty, non-numeric, non-finite, of the wrong shape,
           outside the generator's value range, or (conditional models) holds
@@ -944,6 +947,7 @@ class GAN(keras.Model):
         arguments = self._fit_arguments(x, y, args, kwargs)
         checks.enough_batches(x, arguments["batch_size"], arguments["epochs"],
                               arguments["steps_per_epoch"], arguments["initial_epoch"])
+        checks.whole_executions(arguments["steps_per_epoch"], self.steps_per_execution)
         if validate_data:
             sample = checks.first_batch(x, y)
             if sample is not None:

@@ -225,6 +225,17 @@ def test_check_runs_names_the_variation_and_checks_each_configuration_once(
     assert calls == [0, 0]  # Seeds 1 share the seed-0 checks.
 
 
+def test_steps_per_execution_must_divide_each_runs_steps_per_epoch(run_flag_names):
+    variations = variations_lib.parse_variations(
+        ["baseline", "short:steps_per_epoch=30", "pass:steps_per_epoch=0"], run_flag_names)
+    runs = plan.plan_study("s", ["--steps_per_epoch=40"], variations, [0], ["ring"])
+    plan.check_steps_per_execution(runs, 10)  # 40 and 30; a full pass is checked at run start.
+    with pytest.raises(variations_lib.VariationError,
+                       match=r"Variation 'short' \(s_ring\): --steps_per_execution=20 does "
+                             r"not divide the 30 steps.*would train 40 steps per epoch"):
+        plan.check_steps_per_execution(runs, 20)
+
+
 def _builder_defaults(function):
     return {n: p.default for n, p in inspect.signature(function).parameters.items()}
 

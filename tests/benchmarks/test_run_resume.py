@@ -291,7 +291,7 @@ def test_quiet_native_stderr_drops_tensorflow_start_up_lines_only(capfd):
     assert env == {"PATH": "/bin", "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
-def _start_run(folder, args, env):
+def _start_run(folder, args, env, options=()):
     os.makedirs(folder, exist_ok=True)
     flags_text = "\n".join(args + ["--epochs=4", "--steps_per_epoch=40", "--seed=5"])
     run_dir.write_text(os.path.join(folder, "flags.txt"), flags_text + "\n")
@@ -301,6 +301,7 @@ def _start_run(folder, args, env):
             RUN_ONE,
             f"--flagfile={folder}/flags.txt",
             f"--run_dir={folder}",
+            *options,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -372,6 +373,48 @@ def test_killed_runs_resume_exactly_from_the_latest_or_the_last_intact_checkpoin
     assert [d["epoch"] for d in damage] == [newest]
     assert os.path.exists(damage[0]["moved_to"])
     assert run_dir.read_json(os.path.join(killed, "summary.json"))["damaged_checkpoints"] == []
+
+
+@pytest.mark.slow
+def test_steps_per_execution_changes_no_result_even_when_a_run_resumes_with_another_value(
+    tmp_path, tiny_ring_args, python_env
+):
+    control, blocked = str(tmp_path / "control"), str(tmp_path / "blocked")
+    control_process = _start_run(control, tiny_ring_args, python_env)
+    _kill_when([(_start_run(blocked, tiny_ring_args, python_env,
+                            ["--steps_per_execution=20"]), blocked, 1)])
+    resumed = _start_run(blocked, tiny_ring_args, python_env, ["--steps_per_execution=8"])
+    output = resumed.communicate(timeout=180)[0]
+    assert resumed.returncode == 0, output
+    assert "Resuming from" in output
+    control_output = control_process.communicate(timeout=180)[0]
+    assert control_process.returncode == 0, control_output
+    summaries = [run_dir.read_json(os.path.join(f, "summary.json")) for f in (control, blocked)]
+    assert summaries[1]["steps_completed"] == summaries[0]["steps_completed"] == 160
+    assert summaries[1]["final"] == summaries[0]["final"]
+    # The speed setting is not a flag of the run: resuming with another
+    # value is the same run.
+    assert "steps_per_execution" not in summaries[1]["flags"]
+
+
+def test_launcher_passes_steps_per_execution_to_each_run(tmp_path, run_flag_names):
+    runs = plan.plan_study("s", [], variations_lib.parse_variations(["baseline"], run_flag_names),
+                           [0], ["ring"])
+    command = launcher_lib.Launcher(runs, str(tmp_path), steps_per_execution=10).command(runs[0])
+    assert "--steps_per_execution=10" in command
+    assert "--steps_per_execution=1" in launcher_lib.Launcher(runs, str(tmp_path)).command(runs[0])
+
+
+def test_a_run_whose_epoch_is_not_whole_blocks_fails_before_training(
+    tmp_path, tiny_ring_args, python_env
+):
+    folder = str(tmp_path / "run")
+    process = _start_run(folder, tiny_ring_args, python_env, ["--steps_per_execution=16"])
+    output = process.communicate(timeout=120)[0]
+    assert process.returncode != 0
+    assert "--steps_per_execution=16 does not divide the 40 steps" in output
+    assert not run_dir.checkpoints(folder)
+    assert not os.path.exists(os.path.join(folder, "metrics.jsonl"))
 
 
 def test_run_one_refuses_a_run_another_process_holds(tmp_path, tiny_ring_args, python_env):

@@ -260,6 +260,38 @@ def test_steps_beyond_an_array_epoch_are_refused():
     assert _steps(gan) == (0, 0)
 
 
+def test_an_epoch_that_is_not_whole_blocks_of_steps_per_execution_is_refused():
+    # Keras would round the epoch up to 3 blocks of 2: 6 steps, not 5.
+    gan = _gan()
+    gan.compile(steps_per_execution=2)
+    data = datasets.load("ring", batch_size=16, num_examples=256, repeat=True)
+    with pytest.raises(ValueError, match=r"steps_per_epoch=5 is not a multiple of the compiled "
+                                         r"steps_per_execution=2.*train 6 steps.*e\.g\. 4 or 6"):
+        gan.fit(data, epochs=1, steps_per_epoch=5, verbose=0)
+    assert _steps(gan) == (0, 0)
+    gan.fit(data, epochs=1, steps_per_epoch=6, verbose=0)
+    assert _steps(gan) == (6, 6)
+
+
+@pytest.mark.parametrize("tricks", [
+    {}, dict(ema_decay=0.9, d_steps=2, separate_batches=True, instance_noise=0.1),
+    dict(penalties=[keras_gans.penalties.R1(0.1, every_n_steps=3)], update_scheme="simultaneous"),
+])
+def test_steps_per_execution_trains_exactly_the_weights_of_single_steps(tricks):
+    # Blocks of steps in one compiled call are only a speed-up: same batches,
+    # same random draws, same updates, with the in-step tricks too.
+    trained = []
+    for steps_per_execution in (1, 4):
+        gan = _gan(**tricks)
+        gan.compile(steps_per_execution=steps_per_execution)
+        gan.fit(datasets.load("ring", batch_size=16, num_examples=256, seed=3), epochs=2,
+                verbose=0)
+        assert int(gan.g_optimizer.iterations) == 32
+        trained.append(gan.get_weights())
+    for a, b in zip(*trained):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("kwargs, argument", [
     (dict(epochs=0), "epochs"), (dict(epochs=1.5), "epochs"),
     (dict(steps_per_epoch=-1), "steps_per_epoch"), (dict(batch_size=0), "batch_size"),
