@@ -23,6 +23,12 @@ Usage:
     python tools/reference_scores.py [--dataset=mnist|fashion_mnist]
         [--extractor=classifier|fid_inception] [--data_path=FILE_OR_DIR]
         [--num_samples=10000] [--json_out=reference_scores.json]
+    python tools/reference_scores.py --readme=README.md
+
+`--readme` scores nothing: it regenerates the README's Inception table (the
+block `<!-- reference_scores:fid_inception -->`) from the committed results,
+`benchmarks/results/reference_scores/<dataset>_fid_inception.json` (written
+with `--json_out`).
 
 Data: MNIST from `--data_path` (a keras-layout `mnist.npz` or a folder
 holding it), else `$KERAS_GANS_DATA_DIR`, `../shared/data/mnist.npz` and the
@@ -32,8 +38,10 @@ Keras cache; Fashion-MNIST from `--data_path` (a folder with
 """
 
 import argparse
+import glob
 import json
 import os
+import re
 import resource
 import shlex
 import sys
@@ -45,6 +53,10 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, PROJECT_ROOT)
 
 DATASETS = ("mnist", "fashion_mnist")
+RESULTS_DIR = os.path.join(PROJECT_ROOT, "benchmarks", "results", "reference_scores")
+_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+README_BLOCK = re.compile(r"(<!-- reference_scores:fid_inception -->\n).*?(<!-- /reference_scores -->)",
+                          re.S)
 # What the README and the papers call the dataset's classes 0-4.
 _LOW_CLASSES = {"mnist": "digits 0-4", "fashion_mnist": "classes 0-4 (tops, trousers, "
                 "pullovers, dresses, coats)"}
@@ -89,6 +101,11 @@ def parse_args(argv):
                         help="pixel noise of the noisy control, in [-1, 1] units")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json_out", default=None)
+    parser.add_argument("--readme", default=None,
+                        help="Regenerate this README's Inception table from --results_dir "
+                        "and exit (scores nothing).")
+    parser.add_argument("--results_dir", default=RESULTS_DIR,
+                        help="Folder of the committed <dataset>_fid_inception.json files.")
     return parser.parse_args(argv)
 
 
@@ -180,9 +197,63 @@ def inception_scores(args, evaluation, arrays, rng):
     }
 
 
+def inception_table(results):
+    """The README's Inception table: one row per result dict (as `--json_out`
+    writes them), in `DATASETS` order, then each row's command."""
+    order = {name: i for i, name in enumerate(DATASETS)}
+    results = sorted(results, key=lambda r: order.get(r["dataset"], len(order)))
+    lines = ["| comparison | FID | KID (+- std over subsets) | time | peak memory |",
+             "|---|---|---|---|---|"]
+    for r in results:
+        lines.append(
+            f"| {_TITLES.get(r['dataset'], r['dataset'])} train vs test ({r['n']:,} vs "
+            f"{r['n']:,}) | {r['fid']:.3f} | {r['kid']:.5f} +- {r['kid_std']:.5f} "
+            f"| {r['wall_time_s'] / 60:.1f} min ({r['images_per_s']:.1f} images/s, batches "
+            f"of {r['batch_size']}) | {r['peak_rss_mib'] / 1024:.2f} GiB |")
+    lines += ["", "Measured with:", ""]
+    lines += [f"- `{r['command']}`" for r in results]
+    return "\n".join(lines) + "\n"
+
+
+def read_results(results_dir):
+    """The `*_fid_inception.json` result dicts of `results_dir`."""
+    results = []
+    for path in sorted(glob.glob(os.path.join(results_dir, "*_fid_inception.json"))):
+        with open(path, encoding="utf-8") as f:
+            results.append(json.load(f))
+    if not results:
+        raise FileNotFoundError(f"No *_fid_inception.json in {results_dir}.")
+    return results
+
+
+def update_readme(text, results):
+    """`text` with its Inception block regenerated; ValueError without one."""
+    if not README_BLOCK.search(text):
+        raise ValueError("No <!-- reference_scores:fid_inception --> ... "
+                         "<!-- /reference_scores --> block in --readme.")
+    return README_BLOCK.sub(lambda m: m.group(1) + inception_table(results) + m.group(2), text)
+
+
+def write_readme(path, results):
+    from keras_gans.io_utils import atomic_write
+
+    with open(path, encoding="utf-8") as f:
+        text = update_readme(f.read(), results)
+
+    def write(tmp):
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    atomic_write(path, write)
+    print(f"{path}: Inception reference table regenerated from {len(results)} results.")
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    if args.readme:
+        write_readme(args.readme, read_results(args.results_dir))
+        return 0
     start = time.time()
     from keras_gans import evaluation
 
