@@ -871,22 +871,26 @@ def finite_assertion(values, message):
     values = tf.convert_to_tensor(values)
     if not values.dtype.is_floating:
         return None
-    return _assertion(tf.reduce_all(tf.math.is_finite(values)), message)
+    # Flat, for the reason given in `class_id_assertion`.
+    return _assertion(tf.reduce_all(tf.math.is_finite(tf.reshape(values, [-1]))), message)
 
 
 def class_id_assertion(labels, num_classes, message):
     """Asserts that `labels` are integers in `[0, num_classes)` (float ids too)."""
     import tensorflow as tf
 
-    labels = tf.convert_to_tensor(labels)
+    # Reduced over a flat copy, not over `range(rank)`: in a loaded serving
+    # signature those axes came from a Rank op that could see another rank
+    # than the request's (seen under load), making the reduction a vector
+    # and the check itself fail with an unnamed broadcasting error.
+    labels = tf.reshape(tf.convert_to_tensor(labels), [-1])
     if labels.dtype.is_floating:
         integral = tf.reduce_all(tf.equal(labels, tf.round(labels)))
         values = tf.cast(labels, tf.float64)
     else:
         integral = tf.constant(True)
         values = tf.cast(labels, tf.int64)
-    low = tf.reduce_min(values) if labels.shape.rank != 0 else values
-    high = tf.reduce_max(values) if labels.shape.rank != 0 else values
+    low, high = tf.reduce_min(values), tf.reduce_max(values)
     in_range = tf.logical_or(
         tf.equal(tf.size(values), 0),
         tf.logical_and(low >= 0, high < tf.cast(num_classes, values.dtype)))
