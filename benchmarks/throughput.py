@@ -32,6 +32,7 @@ from absl import app  # noqa: E402
 from absl import flags  # noqa: E402
 
 from benchmarks.harness import build  # noqa: E402
+from benchmarks.harness import run_dir as run_dir_lib  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("batch_size", 256, "Images per training step.")
@@ -380,17 +381,12 @@ def markdown_table(results):
 
 def update_readme(text, results):
     """`text` with its throughput block regenerated; ValueError without one."""
-    if not README_BLOCK.search(text):
-        raise ValueError("No <!-- throughput --> ... <!-- /throughput --> block in --readme.")
-    return README_BLOCK.sub(lambda m: m.group(1) + markdown_table(results) + m.group(2), text)
+    return run_dir_lib.replace_blocks(text, README_BLOCK, lambda _: markdown_table(results))
 
 
 def write_readme(path, results):
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(update_readme(text, results))
-    print(f"{path}: throughput table regenerated.")
+    changed = run_dir_lib.rewrite_text(path, lambda text: update_readme(text, results))
+    print(f"{path}: throughput table {'regenerated' if changed else 'already up to date'}.")
 
 
 def main(argv):

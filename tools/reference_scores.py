@@ -228,24 +228,21 @@ def read_results(results_dir):
 
 def update_readme(text, results):
     """`text` with its Inception block regenerated; ValueError without one."""
-    if not README_BLOCK.search(text):
-        raise ValueError("No <!-- reference_scores:fid_inception --> ... "
-                         "<!-- /reference_scores --> block in --readme.")
-    return README_BLOCK.sub(lambda m: m.group(1) + inception_table(results) + m.group(2), text)
+    return _run_dir().replace_blocks(text, README_BLOCK, lambda _: inception_table(results))
 
 
 def write_readme(path, results):
-    from keras_gans.io_utils import atomic_write
+    changed = _run_dir().rewrite_text(path, lambda text: update_readme(text, results))
+    print(f"{path}: Inception reference table "
+          f"{'regenerated' if changed else 'already up to date'} from {len(results)} results.")
 
-    with open(path, encoding="utf-8") as f:
-        text = update_readme(f.read(), results)
 
-    def write(tmp):
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
+def _run_dir():
+    # The harness's file helpers (atomic writes, generated blocks); imported
+    # late so that --help and argument errors stay instant.
+    from benchmarks.harness import run_dir
 
-    atomic_write(path, write)
-    print(f"{path}: Inception reference table regenerated from {len(results)} results.")
+    return run_dir
 
 
 def main(argv=None):

@@ -491,6 +491,6 @@ def update_readme(text, results_dir):
         )
         metrics = options["metrics"].split(",") if "metrics" in options else None
         study = load_study(os.path.join(results_dir, match.group("name")))
-        return match.group(1) + readme_table(study, metrics) + match.group(4)
+        return readme_table(study, metrics)
 
-    return _BLOCK.sub(replace, text), names
+    return run_dir_lib.replace_blocks(text, _BLOCK, replace, required=False), names

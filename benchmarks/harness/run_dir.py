@@ -104,6 +104,39 @@ def read_json(path):
     return json.loads(read_text(path))
 
 
+# --- Generated blocks of Markdown files (README tables).
+
+
+def replace_blocks(text, pattern, render, required=True):
+    """`text` with the content of every block matched by `pattern` rendered anew.
+
+    A block is an opening marker, generated content and a closing marker:
+    `pattern`'s first group must match the opening marker (with its newline)
+    and its last group the closing one; what lies between is replaced by
+    `render(match)`. Text outside the blocks is kept byte for byte.
+
+    Raises:
+        ValueError: `required` and no block in `text`, naming the pattern.
+    """
+    if required and not pattern.search(text):
+        raise ValueError(f"No generated block ({pattern.pattern!r}) in the file: add its "
+                         "opening and closing markers where the table belongs.")
+    last = pattern.groups
+    return pattern.sub(lambda m: m.group(1) + render(m) + m.group(last), text)
+
+
+def rewrite_text(path, transform):
+    """Rewrites `path` as `transform(its text)`, atomically, only when that
+    changes it; returns whether it did. A `transform` that raises leaves the
+    file untouched."""
+    text = read_text(path)
+    updated = transform(text)
+    if updated == text:
+        return False
+    write_text(path, updated)
+    return True
+
+
 def read_jsonl(path):
     """Reads a JSONL file; a missing file gives `[]`."""
     if not os.path.exists(path):

@@ -5,6 +5,7 @@ import io
 import json
 import math
 import os
+import re
 
 import pytest
 
@@ -230,6 +231,38 @@ def test_readme_blocks_are_regenerated_from_results_and_drift_is_caught(
     # A result that changes makes the README disagree.
     _write_summary(synthetic_study, "late", 0, modes=9.0, high_quality=0.9, mode_kl=0.0)
     assert reporting.update_readme(updated, results_dir)[0] != updated
+
+
+def test_replace_blocks_rewrites_every_block_and_only_them():
+    from benchmarks.harness import run_dir as run_dir_lib
+
+    pattern = re.compile(r"(<!-- t:(\w+) -->\n).*?(<!-- /t -->)", re.DOTALL)
+    text = "a\n<!-- t:x -->\nold\n<!-- /t -->\nb\n<!-- t:y -->\n<!-- /t -->\nc"
+    updated = run_dir_lib.replace_blocks(text, pattern, lambda m: f"new {m.group(2)}\n")
+    assert updated == "a\n<!-- t:x -->\nnew x\n<!-- /t -->\nb\n<!-- t:y -->\nnew y\n<!-- /t -->\nc"
+    with pytest.raises(ValueError, match="No generated block"):
+        run_dir_lib.replace_blocks("a\nb", pattern, lambda m: "")
+    assert run_dir_lib.replace_blocks("a\nb", pattern, lambda m: "", required=False) == "a\nb"
+
+
+def test_rewrite_text_writes_only_a_change_and_nothing_on_error(tmp_path):
+    from benchmarks.harness import run_dir as run_dir_lib
+
+    path = tmp_path / "README.md"
+    path.write_text("one\n", encoding="utf-8")
+    os.utime(path, (1, 1))
+    assert run_dir_lib.rewrite_text(str(path), lambda t: t) is False
+    assert os.stat(path).st_mtime == 1  # Unchanged text: the file is not touched.
+    assert run_dir_lib.rewrite_text(str(path), lambda t: t + "two\n") is True
+    assert path.read_text(encoding="utf-8") == "one\ntwo\n"
+
+    def fails(_):
+        raise ValueError("bad block")
+
+    with pytest.raises(ValueError, match="bad block"):
+        run_dir_lib.rewrite_text(str(path), fails)
+    assert path.read_text(encoding="utf-8") == "one\ntwo\n"
+    assert sorted(os.listdir(tmp_path)) == ["README.md"]  # No temporary left behind.
 
 
 def test_readme_tables_match_the_committed_results():
