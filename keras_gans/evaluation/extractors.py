@@ -36,6 +36,7 @@ The extractor rescales them to what its network expects.
 """
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -457,10 +458,7 @@ def get_extractor(
         if model_range is not None:
             source = checks.value_range(value_range)
             target = checks.value_range(model_range, name="model_range")
-
-            def preprocess(images):
-                return rescale(images, source, target)
-
+            preprocess = functools.partial(rescale, value_range=source, target_range=target)
         return FeatureExtractor(name_or_model, preprocess, max_batch_size=max_batch_size)
     if not isinstance(name_or_model, str):
         raise TypeError(
