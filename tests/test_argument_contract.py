@@ -126,6 +126,7 @@ MODEL_ARGUMENTS = [
     (keras_gans.GAN, "gan", "instance_noise", "float", {}),
     (keras_gans.GAN, "gan", "ema_decay", "float", {}),
     (keras_gans.GAN, "gan", "separate_batches", "bool", {}),
+    (keras_gans.GAN, "gan", "ema_warmup", "bool", {"ema_decay": 0.9}),
     (keras_gans.GAN, "gan", "log_gradient_norms", "bool", {}),
     (keras_gans.GAN, "gan", "seed", "int_or_none", {}),
     (keras_gans.GAN, "gan", "data_range", "range", {}),

@@ -306,6 +306,9 @@ RUN_FLAGS = [
          high=0.999999),
     Flag("ema_start_step", 0, "Training steps before the EMA starts averaging.", to="model",
          low=0),
+    Flag("ema_warmup", False, "Ramp the EMA decay up as (1 + t) / (10 + t) over its first steps "
+         "t (tf.train.ExponentialMovingAverage's num_updates), so short runs forget the "
+         "initial weights.", to="model"),
     Flag("latent_distribution", "normal", "Latent prior (TRICKS 1.4).", to="model",
          choices=("normal", "uniform")),
     Flag("d_steps", 1, "D updates per training step (TRICKS 2.3).", to="model", low=1),

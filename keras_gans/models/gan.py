@@ -137,7 +137,12 @@ class GAN(keras.Model):
     - `ema_decay`, `ema_start_step`: sample from an exponential moving
       average of G's weights (Yazici et al. 2019): after every training step
       past `ema_start_step`, `ema = decay * ema + (1 - decay) * weights`
-      (before it the average is a copy of G). `generate`, the sample and
+      (before it the average is a copy of G). With `ema_warmup=True` the
+      decay of the t-th average is `min(decay, (1 + t) / (10 + t))`, the
+      warm-up of `tf.train.ExponentialMovingAverage(num_updates=t)`: at
+      short budgets the average then forgets the initial weights (decay
+      0.999 from step 0 still holds 0.999^1500 = 22% of them after 1,500
+      steps without it). `generate`, the sample and
       metric callbacks and `export_generator` use the averaged generator
       (`model.sampling_generator`); it is saved with the model.
 
@@ -176,6 +181,8 @@ class GAN(keras.Model):
         pack: Number of samples D judges at once.
         ema_decay: `None` (no EMA) or the decay in [0, 1).
         ema_start_step: Training steps before the average starts.
+        ema_warmup: Whether the decay ramps up as `(1 + t) / (10 + t)`
+            over the first averaging steps `t` (capped at `ema_decay`).
         data_range: `(low, high)` of the data, `"auto"` to read it from the
             generator's output activation (tanh -> (-1, 1), sigmoid -> (0, 1),
             anything else -> unbounded), or `None` for no range check.
@@ -249,6 +256,7 @@ class GAN(keras.Model):
         pack=1,
         ema_decay=None,
         ema_start_step=0,
+        ema_warmup=False,
         data_range="auto",
         log_gradient_norms=False,
         seed=None,
@@ -280,6 +288,7 @@ class GAN(keras.Model):
         self.pack = checks.positive_int("pack", pack)
         self.ema_decay = ema_decay
         self.ema_start_step = checks.non_negative_int("ema_start_step", ema_start_step)
+        self.ema_warmup = checks.boolean("ema_warmup", ema_warmup)
         self.data_range = data_range
         self.log_gradient_norms = checks.boolean("log_gradient_norms", log_gradient_norms)
         self.seed = checks.seed("seed", seed)
@@ -892,8 +901,12 @@ class GAN(keras.Model):
         if self.ema_generator is None:
             return
         steps = self.g_optimizer.iterations // self.g_steps
-        decay = ops.where(steps > self.ema_start_step, self.ema_decay, 0.0)
-        decay = ops.cast(decay, "float32")
+        decay = ops.cast(self.ema_decay, "float32")
+        if self.ema_warmup:
+            # t = 0 at the first averaging step (steps == ema_start_step + 1).
+            t = ops.cast(steps - self.ema_start_step - 1, "float32")
+            decay = ops.minimum(decay, (1.0 + t) / (10.0 + t))
+        decay = ops.where(steps > self.ema_start_step, decay, 0.0)
         for average, weight in zip(self.ema_generator.weights, self.generator.weights):
             if weight.trainable:
                 value = decay * ops.cast(average, "float32") + (1.0 - decay) * ops.cast(
@@ -1194,6 +1207,7 @@ class GAN(keras.Model):
             "pack": self.pack,
             "ema_decay": self.ema_decay,
             "ema_start_step": self.ema_start_step,
+            "ema_warmup": self.ema_warmup,
             "data_range": (list(self.data_range)
                            if isinstance(self.data_range, (tuple, list))
                            else self.data_range),

@@ -44,6 +44,34 @@ def test_ema_weights_equal_the_closed_form_average(tiny_mlp_pair, ring_data, sta
     assert not gan.ema_generator.trainable_weights  # the optimizer never touches it
 
 
+@pytest.mark.parametrize("start", [0, 3])
+def test_ema_warmup_ramps_the_decay_from_the_first_averaging_step(
+        tiny_mlp_pair, ring_data, start):
+    decay = 0.8
+    gan = keras_gans.GAN(*tiny_mlp_pair(), latent_dim=4, ema_decay=decay,
+                         ema_start_step=start, ema_warmup=True, seed=0)
+    initial = [w.numpy().copy() for w in gan.generator.trainable_weights]
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2))
+    record = _RecordGenerator()
+    gan.fit(ring_data[:384], batch_size=64, epochs=1, verbose=0, callbacks=[record])
+    # Averaging step t = step - start - 1 uses min(0.8, (1 + t) / (10 + t)):
+    # 0.1, 0.182, 0.25, ... (t = 0, 1, 2; 0.8 is not reached in 6 steps).
+    expected, used = initial, []
+    for step, weights in enumerate(record.weights, start=1):
+        t = step - start - 1
+        d = min(decay, (1 + t) / (10 + t)) if step > start else 0.0
+        used.append(d)
+        expected = [d * e + (1 - d) * w for e, w in zip(expected, weights)]
+    assert used[start:start + 3] == pytest.approx([0.1, 2 / 11, 0.25])
+    ema = [w.numpy() for w in gan.ema_generator.weights]
+    for e, got in zip(expected, ema):
+        np.testing.assert_allclose(got, e, rtol=1e-5, atol=1e-6)
+    if start == 0:
+        # What it is for: the share of the initial weights left in the
+        # average after 6 steps, 0.8^6 = 0.26 without the warm-up.
+        assert np.prod(used) < decay ** 6 / 100
+
+
 def test_ema_copies_batch_norm_statistics(ring_data):
     generator = networks.mlp_generator(4, 2, width=8, batch_norm=True)
     gan = keras_gans.GAN(generator, networks.mlp_discriminator(2, width=8), 4,
