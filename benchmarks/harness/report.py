@@ -221,9 +221,14 @@ def _cell(study, variation, metric):
     return _mean_std(study.describe(variation, metric), stats.metric_info(metric).digits)
 
 
-def _difference(comparison, digits):
+def _difference(comparison, digits, interval=False):
+    """`+d (p=...)`, with `interval` `+d [low, high] (p=...)` (95% t-interval
+    of the mean paired difference, when there are 2+ seeds)."""
     p = "p n/a" if comparison.p_value is None else f"p={comparison.p_value:.3g}"
-    return f"{comparison.difference:+.{digits}f} ({p})"
+    ci = ""
+    if interval and not math.isnan(comparison.ci_low):
+        ci = f" [{comparison.ci_low:+.{digits}f}, {comparison.ci_high:+.{digits}f}]"
+    return f"{comparison.difference:+.{digits}f}{ci} ({p})"
 
 
 def _published_cells(study, columns):
@@ -299,9 +304,11 @@ def markdown_report(study, figures=()):
             )
         body.append([variation] + cells)
     out += _markdown_table(["variation"] + titles, body)
-    out += ["", f"## Difference from `{study.baseline}` (paired t-test over seeds)", ""]
+    out += ["", f"## Difference from `{study.baseline}` (paired t-test over seeds; mean "
+            "difference [95% t-interval])", ""]
     body = [
-        [v] + [_difference(study.compare(v, m), stats.metric_info(m).digits) for m in columns]
+        [v] + [_difference(study.compare(v, m), stats.metric_info(m).digits, interval=True)
+               for m in columns]
         for v in study.variations
         if v != study.baseline
     ]
@@ -368,12 +375,14 @@ def csv_report(study):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["study", "variation", "metric", "n", "mean", "std", "ci95_low", "ci95_high",
-                     "baseline", "diff_vs_baseline", "paired_n", "p_value"])
+                     "baseline", "diff_vs_baseline", "paired_n", "p_value", "diff_ci95_low",
+                     "diff_ci95_high"])
     for variation in study.variations:
         for metric in study.metrics + [WALL]:
             d = study.describe(variation, metric)
             c = None if variation == study.baseline else study.compare(variation, metric)
-            test = ["", "", ""] if c is None else [c.difference, c.n, "" if c.p_value is None else c.p_value]
+            test = ["", "", "", "", ""] if c is None else [
+                c.difference, c.n, "" if c.p_value is None else c.p_value, c.ci_low, c.ci_high]
             writer.writerow([study.name, variation, metric, d.n, d.mean, d.std, d.ci_low,
                              d.ci_high, study.baseline] + test)
     return buffer.getvalue()
@@ -452,9 +461,10 @@ _BLOCK = re.compile(
 )
 
 
-def readme_table(study, metrics=None):
+def readme_table(study, metrics=None, interval=False):
     """A compact Markdown table for the README: mean ± std per variation and
-    the first metric's difference from the baseline."""
+    the first metric's difference from the baseline (with `interval`, its
+    95% t-interval too)."""
     metrics = metrics or study.metrics
     unknown = [m for m in metrics if m not in study.metrics]
     if unknown:
@@ -468,7 +478,8 @@ def readme_table(study, metrics=None):
     body = []
     for v in study.variations:
         cells = [_cell(study, v, m) for m in metrics]
-        diff = "" if v == study.baseline else _difference(study.compare(v, metrics[0]), digits)
+        diff = "" if v == study.baseline else _difference(
+            study.compare(v, metrics[0]), digits, interval=interval)
         body.append([v, str(study.describe(v, metrics[0]).n)] + cells + [diff])
     return "\n".join(_markdown_table(header, body)) + "\n"
 
@@ -476,8 +487,9 @@ def readme_table(study, metrics=None):
 def update_readme(text, results_dir):
     """`text` with every results block regenerated from `results_dir`.
 
-    A block is `<!-- results:STUDY [metrics=a,b] -->` ... `<!-- /results:STUDY -->`;
-    its content becomes `readme_table` of `results_dir/STUDY`.
+    A block is `<!-- results:STUDY [metrics=a,b] [interval=true] -->` ...
+    `<!-- /results:STUDY -->`; its content becomes `readme_table` of
+    `results_dir/STUDY` (`interval=true`: the difference with its 95% interval).
 
     Returns:
         `(new_text, names of the blocks)`.
@@ -491,6 +503,6 @@ def update_readme(text, results_dir):
         )
         metrics = options["metrics"].split(",") if "metrics" in options else None
         study = load_study(os.path.join(results_dir, match.group("name")))
-        return readme_table(study, metrics)
+        return readme_table(study, metrics, interval=options.get("interval") == "true")
 
     return run_dir_lib.replace_blocks(text, _BLOCK, replace, required=False), names

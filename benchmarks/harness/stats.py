@@ -81,11 +81,15 @@ class Comparison:
         n: Seeds both have.
         difference: Mean of (variation - baseline) over those seeds.
         p_value: Two-sided paired t-test p-value; `None` when n < 2 ("n/a").
+        ci_low, ci_high: 95% t-interval of the mean difference (NaN when
+            n < 2; both equal the difference when every one is the same).
     """
 
     n: int
     difference: float
     p_value: float
+    ci_low: float = float("nan")
+    ci_high: float = float("nan")
 
 
 def describe(values, confidence=0.95):
@@ -136,6 +140,8 @@ def paired_comparison(variation, baseline):
     if n < 2:
         return Comparison(n, float(diff.mean()), None)
     if np.all(diff == diff[0]):
-        return Comparison(n, float(diff.mean()), 1.0 if diff[0] == 0 else 0.0)
+        d = float(diff[0])
+        return Comparison(n, d, 1.0 if d == 0 else 0.0, d, d)
     p = float(scipy.stats.ttest_rel(a, b).pvalue)
-    return Comparison(n, float(diff.mean()), p)
+    interval = describe(diff)
+    return Comparison(n, float(diff.mean()), p, interval.ci_low, interval.ci_high)

@@ -38,6 +38,9 @@ def test_paired_t_test_matches_the_closed_form_for_two_degrees_of_freedom():
     c = stats.paired_comparison({0: 1.0, 1: 2.0, 2: 4.0}, {0: 0.0, 1: 1.0, 2: 1.0})
     assert c.n == 3 and c.difference == pytest.approx(5 / 3)
     assert c.p_value == pytest.approx(1 - 2.5 / math.sqrt(8.25))
+    # Its 95% interval: 5/3 -+ t_{0.975, 2} sqrt(4/3) / sqrt(3) = 5/3 -+ 2.868.
+    half = T_975_DF2 * math.sqrt(4 / 3) / math.sqrt(3)
+    assert (c.ci_low, c.ci_high) == (pytest.approx(5 / 3 - half), pytest.approx(5 / 3 + half))
 
 
 def test_paired_test_uses_common_seeds_only_and_needs_two():
@@ -106,7 +109,8 @@ def test_report_tables_hold_the_statistics(synthetic_study):
     assert f"[{2 - half:.1f}, {2 + half:.1f}]" in markdown
     # smooth - baseline over seeds: 1, 1, 4 -> mean 2, p from a paired t-test.
     expected_p = stats.paired_comparison({0: 2, 1: 3, 2: 7}, {0: 1, 1: 2, 2: 3}).p_value
-    assert f"+2.0 (p={expected_p:.3g})" in markdown
+    diff = stats.paired_comparison({0: 2, 1: 3, 2: 7}, {0: 1, 1: 2, 2: 3})
+    assert f"+2.0 [{diff.ci_low:+.1f}, {diff.ci_high:+.1f}] (p={expected_p:.3g})" in markdown
     assert "| one_seed | 1 | 4.0 | 50.0 |" in markdown
     assert "p n/a" in markdown  # one_seed has a single seed in common.
     assert "GAN (published, VEEGAN, Table 1) | - | 1.0 | 99.3" in markdown
@@ -263,6 +267,17 @@ def test_rewrite_text_writes_only_a_change_and_nothing_on_error(tmp_path):
         run_dir_lib.rewrite_text(str(path), fails)
     assert path.read_text(encoding="utf-8") == "one\ntwo\n"
     assert sorted(os.listdir(tmp_path)) == ["README.md"]  # No temporary left behind.
+
+
+def test_readme_block_with_interval_true_shows_the_difference_interval(synthetic_study):
+    results_dir = os.path.dirname(synthetic_study)
+    text = README_TEXT.replace("metrics=modes,high_quality", "metrics=modes interval=true")
+    updated, _ = reporting.update_readme(text, results_dir)
+    c = stats.paired_comparison({0: 2, 1: 3, 2: 7}, {0: 1, 1: 2, 2: 3})
+    assert (f"| smooth | 3 | 4.0 ± 2.6 | +2.0 [{c.ci_low:+.1f}, {c.ci_high:+.1f}] "
+            f"(p={c.p_value:.3g}) |") in updated
+    # Differences 1, 1, 4: 2 -+ 4.303 * sqrt(3) / sqrt(3).
+    assert (c.ci_low, c.ci_high) == (pytest.approx(2 - T_975_DF2), pytest.approx(2 + T_975_DF2))
 
 
 def test_readme_tables_match_the_committed_results():
