@@ -56,6 +56,9 @@ def readme_main():
             )
             sys.exit(1)
         print(f"{FLAGS.readme}: {len(names)} block(s) match {FLAGS.results_dir}.")
+    elif updated == text:
+        # Untouched when nothing changed: no needless mtime bump or rewrite.
+        print(f"{FLAGS.readme}: {len(names)} block(s) already match {FLAGS.results_dir}.")
     else:
         run_dir_lib.write_text(FLAGS.readme, updated)
         print(f"{FLAGS.readme}: regenerated {', '.join(names)}.")

@@ -237,6 +237,36 @@ def test_readme_blocks_are_regenerated_from_results_and_drift_is_caught(
     assert reporting.update_readme(updated, results_dir)[0] != updated
 
 
+def test_report_py_readme_writes_a_change_leaves_a_match_and_check_fails_on_drift(
+    tmp_path, synthetic_study, python_env
+):
+    import subprocess
+    import sys
+
+    results_dir = os.path.dirname(synthetic_study)
+    readme = tmp_path / "README.md"
+    readme.write_text(README_TEXT, encoding="utf-8")
+
+    def cli(*extra):
+        return subprocess.run(
+            [sys.executable, REPORT_PY, f"--readme={readme}", f"--results_dir={results_dir}",
+             *extra], capture_output=True, text=True, env=python_env, timeout=120,
+        )
+
+    stale = cli("--check")
+    assert stale.returncode == 1 and "disagrees with" in stale.stdout
+    assert readme.read_text(encoding="utf-8") == README_TEXT  # --check never writes.
+    wrote = cli()
+    assert wrote.returncode == 0 and "regenerated toy_ring" in wrote.stdout
+    expected, _ = reporting.update_readme(README_TEXT, results_dir)
+    assert readme.read_text(encoding="utf-8") == expected
+    os.utime(readme, (1, 1))
+    again = cli()
+    assert again.returncode == 0 and "already match" in again.stdout
+    assert os.stat(readme).st_mtime == 1  # A matching README is not rewritten.
+    assert cli("--check").returncode == 0
+
+
 def test_replace_blocks_rewrites_every_block_and_only_them():
     from benchmarks.harness import run_dir as run_dir_lib
 
