@@ -259,13 +259,49 @@ def build_encoder(values, info):
     return builder(size, values["latent_dim"], **_table_arguments(values, "net", "d", builder))
 
 
-def build_optimizer(values, role):
-    """A fresh Keras optimizer for network `role` ("d" or "g")."""
+def steps_per_epoch_estimate(values):
+    """Steps per epoch without loading the data: --steps_per_epoch, or one
+    pass over the dataset's usual size (the run itself counts its batches)."""
+    examples = values["num_examples"] or DEFAULT_EXAMPLES[values["dataset"]]
+    return values["steps_per_epoch"] or max(1, examples // values["batch_size"])
+
+
+def planned_updates(values, model, role, steps_per_epoch):
+    """Optimizer updates of network `role` over the run's planned epochs.
+
+    The optimizer's `iterations` counts updates, and a step makes
+    `model.d_steps` of D's (n_critic for critics) and `model.g_steps` of G's.
+    """
+    per_step = model.d_steps if role == "d" else model.g_steps
+    return values["epochs"] * steps_per_epoch * per_step
+
+
+def build_optimizer(values, role, updates=None):
+    """A fresh Keras optimizer for network `role` ("d" or "g").
+
+    With `--{role}_lr_decay`, its learning rate is a Keras schedule that
+    reaches 0 after `updates` updates (`planned_updates`); the schedule is
+    a function of the optimizer's iteration count, which checkpoints keep,
+    so a resumed run continues on the same curve.
+    """
     import keras
 
     cls = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
            "rmsprop": keras.optimizers.RMSprop}[values[f"{role}_optimizer"]]
-    return cls(**_table_arguments(values, "opt", role, cls.__init__))
+    arguments = _table_arguments(values, "opt", role, cls.__init__)
+    decay = values[f"{role}_lr_decay"]
+    if decay != "none":
+        if not updates:
+            raise ValueError(f"--{role}_lr_decay={decay} needs the run's number of updates; "
+                             "pass updates=build.planned_updates(...).")
+        rate = arguments["learning_rate"]
+        if decay == "linear":
+            arguments["learning_rate"] = keras.optimizers.schedules.PolynomialDecay(
+                rate, updates, end_learning_rate=0.0, power=1.0)
+        else:
+            arguments["learning_rate"] = keras.optimizers.schedules.CosineDecay(
+                rate, updates, alpha=0.0)
+    return cls(**arguments)
 
 
 def model_class(name):
@@ -624,8 +660,7 @@ class Cost:
         then forward and backward through D on real and fake); one G update
         3 G + 2 D (BENCHMARKS.md, "Throughput").
         """
-        examples = values["num_examples"] or DEFAULT_EXAMPLES[values["dataset"]]
-        steps = values["epochs"] * (values["steps_per_epoch"] or max(1, examples // values["batch_size"]))
+        steps = values["epochs"] * steps_per_epoch_estimate(values)
         wgan = values["model"] in ("wgan", "wgangp")
         d_updates, g_updates = values["d_steps"], values["g_steps"]
         if wgan:
@@ -662,8 +697,10 @@ def check(values):
         info = data_info(values)
         check_fresh_samples(values)
         model = build_model(values, info)
-        model.compile(d_optimizer=build_optimizer(values, "d"),
-                      g_optimizer=build_optimizer(values, "g"))
+        steps = steps_per_epoch_estimate(values)
+        model.compile(
+            d_optimizer=build_optimizer(values, "d", planned_updates(values, model, "d", steps)),
+            g_optimizer=build_optimizer(values, "g", planned_updates(values, model, "g", steps)))
         early_stopping(values, metrics_callback(values, info, load_reference=False))
         cost = Cost(forward_flops(model.generator), forward_flops(model.discriminator))
     finally:

@@ -280,6 +280,11 @@ _OPTIMIZER_ROWS = [
     Flag("momentum", 0.0, "{role} SGD/RMSprop momentum.", to="opt", low=0.0, high=1.0),
     Flag("epsilon", 1e-7, "{role} Adam/RMSprop epsilon (Keras' default 1e-7; the 2D papers' "
          "TensorFlow 1 code used 1e-8).", to="opt", low=0.0),
+    # Read by build_optimizer, which alone knows the run's length in updates.
+    Flag("lr_decay", "none", "{role} learning-rate decay to 0 over the run's planned updates "
+         "(--epochs x steps per epoch x updates per step): none, linear (the WGAN-GP and SNGAN "
+         "code) or cosine. A run stopped early (time budget, early stopping) ends before 0.",
+         choices=("none", "linear", "cosine")),
 ]
 
 RUN_FLAGS = [

@@ -268,3 +268,68 @@ def test_a_variant_flag_on_a_model_that_would_ignore_it_is_refused():
     arguments = build.model_arguments(values, build.data_info(values),
                                       build.model_class("wgangp"))
     assert arguments["n_critic"] == 3
+
+
+def test_lr_decay_makes_a_schedule_that_reaches_zero_at_the_run_s_last_update():
+    from benchmarks.harness import build
+
+    fv, _ = plan.resolve_run_flags([
+        "--d_lr_decay=linear", "--g_lr_decay=cosine", "--d_learning_rate=4e-4",
+        "--g_learning_rate=1e-3", "--d_steps=2", "--epochs=5", "--steps_per_epoch=2"])
+    values = fv.flag_values_dict()
+    model = build.build_model(values, build.data_info(values))
+    # 5 epochs x 2 steps x 2 D updates; G updates once per step.
+    assert build.planned_updates(values, model, "d", 2) == 20
+    assert build.planned_updates(values, model, "g", 2) == 10
+    d_opt = build.build_optimizer(values, "d", 20)
+    g_opt = build.build_optimizer(values, "g", 10)
+
+    def rate(optimizer, t):
+        optimizer.iterations.assign(t)
+        return float(optimizer.learning_rate)
+
+    # Linear: 4e-4 * (1 - t / 20); cosine: 1e-3 * (1 + cos(pi t / 10)) / 2.
+    assert [rate(d_opt, t) for t in (0, 5, 10, 20, 25)] == pytest.approx(
+        [4e-4, 3e-4, 2e-4, 0.0, 0.0], rel=1e-6, abs=1e-12)
+    assert [rate(g_opt, t) for t in (0, 2, 5, 10)] == pytest.approx(
+        [1e-3, 0.904508e-3, 0.5e-3, 0.0], abs=1e-9)
+    with pytest.raises(ValueError, match="--d_lr_decay=linear needs the run's number"):
+        build.build_optimizer(values, "d")
+    # Off by default: a constant rate, as before the flag existed.
+    fv, _ = plan.resolve_run_flags(["--d_learning_rate=4e-4"])
+    assert float(build.build_optimizer(fv.flag_values_dict(), "d").learning_rate) == \
+        pytest.approx(4e-4)
+
+
+def test_a_decayed_run_ends_at_zero_and_its_checkpoint_resumes_on_the_same_curve(tmp_path):
+    import keras
+    import numpy as np
+
+    from benchmarks.harness import build
+
+    fv, _ = plan.resolve_run_flags([
+        "--dataset=ring", "--latent_dim=4", "--g_width=8", "--d_width=8", "--batch_size=16",
+        "--d_lr_decay=linear", "--g_lr_decay=linear", "--d_steps=2", "--epochs=2",
+        "--steps_per_epoch=3", "--fresh_samples"])
+    values = fv.flag_values_dict()
+    model = build.build_model(values, build.data_info(values))
+    model.compile(**{f"{r}_optimizer": build.build_optimizer(
+        values, r, build.planned_updates(values, model, r, 3)) for r in ("d", "g")})
+    data = np.random.default_rng(0).normal(size=(16 * 3, 2)).astype("float32")
+    model.fit(data, batch_size=16, epochs=1, verbose=0)
+    d_opt = model.d_optimizer
+    assert int(d_opt.iterations) == 6  # 3 steps x 2 D updates, of 12 planned
+    assert float(d_opt.learning_rate) == pytest.approx(1e-4)  # 2e-4 * (1 - 6/12)
+    path = str(tmp_path / "half.keras")
+    model.save(path)
+    resumed = keras.saving.load_model(path)
+    schedule = resumed.d_optimizer.get_config()["learning_rate"]
+    assert schedule["class_name"] == "PolynomialDecay"
+    assert schedule["config"]["decay_steps"] == 12
+    assert int(resumed.d_optimizer.iterations) == 6
+    assert float(resumed.d_optimizer.learning_rate) == pytest.approx(1e-4)
+    resumed.fit(data, batch_size=16, epochs=1, verbose=0)
+    assert int(resumed.d_optimizer.iterations) == 12
+    assert int(resumed.g_optimizer.iterations) == 6
+    assert float(resumed.d_optimizer.learning_rate) == 0.0
+    assert float(resumed.g_optimizer.learning_rate) == 0.0
