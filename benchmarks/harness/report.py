@@ -461,10 +461,15 @@ _BLOCK = re.compile(
 )
 
 
-def readme_table(study, metrics=None, interval=False):
+def readme_table(study, metrics=None, interval=False, variations=None, published=False):
     """A compact Markdown table for the README: mean ± std per variation and
     the first metric's difference from the baseline (with `interval`, its
-    95% t-interval too)."""
+    95% t-interval too).
+
+    `variations` picks and orders the rows (e.g. the multi-seed ones of a
+    study that also holds single-seed scouting); `published` adds the
+    study's published rows, with their sources, under them.
+    """
     metrics = metrics or study.metrics
     unknown = [m for m in metrics if m not in study.metrics]
     if unknown:
@@ -472,24 +477,37 @@ def readme_table(study, metrics=None, interval=False):
             f"README block {study.name}: no metric {unknown} in its results; "
             f"present: {', '.join(study.metrics)}."
         )
+    variations = variations or study.variations
+    missing = [v for v in variations if v not in study.variations]
+    if missing:
+        raise ValueError(
+            f"README block {study.name}: no variation {missing} in its results; "
+            f"present: {', '.join(study.variations)}."
+        )
     titles = [stats.metric_info(m).title for m in metrics]
     header = ["variation", "seeds"] + titles + [f"vs `{study.baseline}` ({titles[0]})"]
     digits = stats.metric_info(metrics[0]).digits
     body = []
-    for v in study.variations:
+    for v in variations:
         cells = [_cell(study, v, m) for m in metrics]
         diff = "" if v == study.baseline else _difference(
             study.compare(v, metrics[0]), digits, interval=interval)
         body.append([v, str(study.describe(v, metrics[0]).n)] + cells + [diff])
+    if published:
+        rows, _ = _published_cells(study, metrics)
+        body += [[f"{model} (published, {source})", "-"] + cells + [""]
+                 for model, source, cells in rows]
     return "\n".join(_markdown_table(header, body)) + "\n"
 
 
 def update_readme(text, results_dir):
     """`text` with every results block regenerated from `results_dir`.
 
-    A block is `<!-- results:STUDY [metrics=a,b] [interval=true] -->` ...
-    `<!-- /results:STUDY -->`; its content becomes `readme_table` of
-    `results_dir/STUDY` (`interval=true`: the difference with its 95% interval).
+    A block is `<!-- results:STUDY [metrics=a,b] [variations=x,y]
+    [interval=true] [published=true] -->` ... `<!-- /results:STUDY -->`; its
+    content becomes `readme_table` of `results_dir/STUDY` (`interval=true`:
+    the difference with its 95% interval; `published=true`: the papers' rows
+    under the study's).
 
     Returns:
         `(new_text, names of the blocks)`.
@@ -502,7 +520,9 @@ def update_readme(text, results_dir):
             item.split("=", 1) for item in match.group("options").split() if "=" in item
         )
         metrics = options["metrics"].split(",") if "metrics" in options else None
+        variations = options["variations"].split(",") if "variations" in options else None
         study = load_study(os.path.join(results_dir, match.group("name")))
-        return readme_table(study, metrics, interval=options.get("interval") == "true")
+        return readme_table(study, metrics, interval=options.get("interval") == "true",
+                            variations=variations, published=options.get("published") == "true")
 
     return run_dir_lib.replace_blocks(text, _BLOCK, replace, required=False), names

@@ -309,6 +309,23 @@ def test_readme_block_with_interval_true_shows_the_difference_interval(synthetic
     assert (c.ci_low, c.ci_high) == (pytest.approx(2 - T_975_DF2), pytest.approx(2 + T_975_DF2))
 
 
+def test_readme_block_picks_variations_and_adds_the_published_rows(synthetic_study):
+    results_dir = os.path.dirname(synthetic_study)
+    text = README_TEXT.replace("metrics=modes,high_quality",
+                               "metrics=modes,high_quality variations=smooth,baseline "
+                               "published=true")
+    updated, _ = reporting.update_readme(text, results_dir)
+    table = updated.split("-->\n")[1].split("<!--")[0].strip().splitlines()
+    # The rows asked for, in that order (one_seed left out), then VEEGAN's
+    # ring rows with their sources.
+    assert [row.split(" | ")[0] for row in table[2:4]] == ["| smooth", "| baseline"]
+    assert not any("one_seed" in row for row in table)
+    assert "| GDPP (published, GDPP, Table 1) | - | 8.0 | 71.7 |  |" in table
+    assert "| PacGAN2 (published, PacGAN, Table 1 (its own protocol)) | - | 7.9 | 95.6 |  |" in table
+    with pytest.raises(ValueError, match=r"no variation \['nope'\].*present: baseline"):
+        reporting.update_readme(text.replace("smooth,baseline", "nope"), results_dir)
+
+
 def test_readme_tables_match_the_committed_results():
     """Every README results block equals what the committed study folders give."""
     root = os.path.dirname(os.path.dirname(REPORT_PY))
