@@ -461,6 +461,15 @@ _BLOCK = re.compile(
 )
 
 
+def _block_choice(study, kind, chosen, present):
+    """`chosen` (all of `present` when empty), refused if any is absent."""
+    unknown = [c for c in chosen or () if c not in present]
+    if unknown:
+        raise ValueError(f"README block {study.name}: no {kind} {unknown} in its results; "
+                         f"present: {', '.join(present)}.")
+    return list(chosen or present)
+
+
 def readme_table(study, metrics=None, interval=False, variations=None, published=False):
     """A compact Markdown table for the README: mean ± std per variation and
     the first metric's difference from the baseline (with `interval`, its
@@ -470,20 +479,8 @@ def readme_table(study, metrics=None, interval=False, variations=None, published
     study that also holds single-seed scouting); `published` adds the
     study's published rows, with their sources, under them.
     """
-    metrics = metrics or study.metrics
-    unknown = [m for m in metrics if m not in study.metrics]
-    if unknown:
-        raise ValueError(
-            f"README block {study.name}: no metric {unknown} in its results; "
-            f"present: {', '.join(study.metrics)}."
-        )
-    variations = variations or study.variations
-    missing = [v for v in variations if v not in study.variations]
-    if missing:
-        raise ValueError(
-            f"README block {study.name}: no variation {missing} in its results; "
-            f"present: {', '.join(study.variations)}."
-        )
+    metrics = _block_choice(study, "metric", metrics, study.metrics)
+    variations = _block_choice(study, "variation", variations, study.variations)
     titles = [stats.metric_info(m).title for m in metrics]
     header = ["variation", "seeds"] + titles + [f"vs `{study.baseline}` ({titles[0]})"]
     digits = stats.metric_info(metrics[0]).digits
