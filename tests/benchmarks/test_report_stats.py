@@ -324,6 +324,8 @@ def test_readme_block_picks_variations_and_adds_the_published_rows(synthetic_stu
     assert "| PacGAN2 (published, PacGAN, Table 1 (its own protocol)) | - | 7.9 | 95.6 |  |" in table
     with pytest.raises(ValueError, match=r"no variation \['nope'\].*present: baseline"):
         reporting.update_readme(text.replace("smooth,baseline", "nope"), results_dir)
+    with pytest.raises(ValueError, match=r"no metric \['fid'\].*present: modes"):
+        reporting.update_readme(text.replace("metrics=modes,", "metrics=fid,"), results_dir)
 
 
 def test_readme_tables_match_the_committed_results():
