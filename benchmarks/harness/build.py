@@ -304,6 +304,15 @@ def build_optimizer(values, role, updates=None):
     return cls(**arguments)
 
 
+def compile_model(model, values, steps_per_epoch):
+    """Compiles `model` with the run's two optimizers, each scheduled over its
+    own planned updates (`planned_updates`)."""
+    model.compile(**{
+        f"{role}_optimizer": build_optimizer(
+            values, role, planned_updates(values, model, role, steps_per_epoch))
+        for role in ("d", "g")})
+
+
 def model_class(name):
     """The `keras_gans` class of a `--model` value."""
     import keras_gans
@@ -697,10 +706,7 @@ def check(values):
         info = data_info(values)
         check_fresh_samples(values)
         model = build_model(values, info)
-        steps = steps_per_epoch_estimate(values)
-        model.compile(
-            d_optimizer=build_optimizer(values, "d", planned_updates(values, model, "d", steps)),
-            g_optimizer=build_optimizer(values, "g", planned_updates(values, model, "g", steps)))
+        compile_model(model, values, steps_per_epoch_estimate(values))
         early_stopping(values, metrics_callback(values, info, load_reference=False))
         cost = Cost(forward_flops(model.generator), forward_flops(model.discriminator))
     finally:

@@ -516,10 +516,11 @@ def update_readme(text, results_dir):
         options = dict(
             item.split("=", 1) for item in match.group("options").split() if "=" in item
         )
-        metrics = options["metrics"].split(",") if "metrics" in options else None
-        variations = options["variations"].split(",") if "variations" in options else None
+        listed = {key: options[key].split(",") if key in options else None
+                  for key in ("metrics", "variations")}
         study = load_study(os.path.join(results_dir, match.group("name")))
-        return readme_table(study, metrics, interval=options.get("interval") == "true",
-                            variations=variations, published=options.get("published") == "true")
+        return readme_table(study, listed["metrics"], interval=options.get("interval") == "true",
+                            variations=listed["variations"],
+                            published=options.get("published") == "true")
 
     return run_dir_lib.replace_blocks(text, _BLOCK, replace, required=False), names

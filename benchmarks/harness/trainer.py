@@ -181,10 +181,7 @@ def train_run(values, run_dir, threads=0, verbose=2, steps_per_execution=1):
             model = keras.saving.load_model(checkpoint)
         else:
             model = build.build_model(values, info)
-            model.compile(**{
-                f"{role}_optimizer": build.build_optimizer(
-                    values, role, build.planned_updates(values, model, role, steps))
-                for role in ("d", "g")})
+            build.compile_model(model, values, steps)
     # Set after loading too: a checkpoint restores the value it was trained
     # with, and the weights do not depend on it.
     model.steps_per_execution = steps_per_execution

@@ -313,8 +313,7 @@ def test_a_decayed_run_ends_at_zero_and_its_checkpoint_resumes_on_the_same_curve
         "--steps_per_epoch=3", "--fresh_samples"])
     values = fv.flag_values_dict()
     model = build.build_model(values, build.data_info(values))
-    model.compile(**{f"{r}_optimizer": build.build_optimizer(
-        values, r, build.planned_updates(values, model, r, 3)) for r in ("d", "g")})
+    build.compile_model(model, values, steps_per_epoch=3)
     data = np.random.default_rng(0).normal(size=(16 * 3, 2)).astype("float32")
     model.fit(data, batch_size=16, epochs=1, verbose=0)
     d_opt = model.d_optimizer
