@@ -35,6 +35,7 @@ The extractor rescales them to what its network expects.
 10k+ samples never sit in memory as images.
 """
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -412,6 +413,17 @@ def _inception_extractor(value_range, weights, allow_download):
 _CACHE = {}
 
 
+@contextlib.contextmanager
+def _float32_policy():
+    """Builds layers in float32 inside the block, then restores the global policy."""
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
 def get_extractor(
     name_or_model,
     value_range=(-1.0, 1.0),
@@ -470,21 +482,28 @@ def get_extractor(
            max_batch_size)
     if key in _CACHE:
         return _CACHE[key]
-    if name in CLASSIFIERS:
-        extractor = _classifier_extractor(name, key[1], weights)
-        if max_batch_size is not None:
-            extractor.max_batch_size = int(max_batch_size)
-    elif name in ("fid_inception", "fid_inception_v3"):
-        extractor = _fid_inception_extractor(key[1], weights, max_batch_size)
-    elif name in ("inception_v3", "inception"):
-        extractor = _inception_extractor(key[1], weights, allow_download)
-        if max_batch_size is not None:
-            extractor.max_batch_size = int(max_batch_size)
-    else:
+    if name not in CLASSIFIERS and name not in (
+            "fid_inception", "fid_inception_v3", "inception_v3", "inception"):
         raise ValueError(
             f"Unknown extractor {name_or_model!r}. Choose one of "
             f"{', '.join(map(repr, EXTRACTOR_NAMES))}, or pass a keras.Model."
         )
+    # Named extractors are measuring instruments: they are built in float32
+    # whatever the global policy, so a model trained under mixed_bfloat16
+    # is scored by the same network, to the same digits, as a float32 one
+    # (under a bfloat16 policy the features would keep 8 bits of mantissa
+    # and move FID).
+    with _float32_policy():
+        if name in CLASSIFIERS:
+            extractor = _classifier_extractor(name, key[1], weights)
+            if max_batch_size is not None:
+                extractor.max_batch_size = int(max_batch_size)
+        elif name in ("fid_inception", "fid_inception_v3"):
+            extractor = _fid_inception_extractor(key[1], weights, max_batch_size)
+        else:
+            extractor = _inception_extractor(key[1], weights, allow_download)
+            if max_batch_size is not None:
+                extractor.max_batch_size = int(max_batch_size)
     _CACHE[key] = extractor
     return extractor
 

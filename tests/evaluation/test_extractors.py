@@ -185,3 +185,25 @@ def test_compute_features_shows_progress_in_samples_when_asked(capsys):
     printed = capsys.readouterr().out
     assert "23/23" in printed and "sample" in printed
     np.testing.assert_allclose(out.features[:, 0], 3.0)
+
+
+def test_named_extractor_is_float32_under_a_mixed_policy(monkeypatch):
+    # A run under mixed_bfloat16 must be scored by the same float32 network
+    # as a float32 run: built under the bfloat16 policy, the classifier's
+    # features would be rounded to 8 mantissa bits and FID would move.
+    images = np.random.default_rng(0).uniform(-1, 1, size=(8, 28, 28, 1)).astype("float32")
+    float32_extractor = get_extractor("mnist")
+    reference = float32_extractor(images)
+    monkeypatch.setattr(extractors, "_CACHE", {})
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        extractor = get_extractor("mnist")
+        assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
+        out = extractor(images)
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    assert extractor is not float32_extractor  # built anew under the policy
+    assert {layer.compute_dtype for layer in extractor.model.layers} == {"float32"}
+    np.testing.assert_array_equal(out.features, reference.features)
+    np.testing.assert_array_equal(out.probabilities, reference.probabilities)
