@@ -327,6 +327,25 @@ def _kill_when(targets):
         assert not os.path.exists(os.path.join(folder, "summary.json"))
 
 
+def _assert_same_end(final, expected):
+    """Two runs' final metrics agree: exactly, except float32 loss means.
+
+    The evaluation metrics are functions of the final weights and must match
+    bit for bit. The epoch means of the training losses are float32 sums over
+    steps that TensorFlow's CPU kernels do not keep bit-stable from process
+    to process (CI once saw the combined `loss` one ulp apart, 2.0384519 vs
+    2.0384521, with d_loss, g_loss and every evaluation metric identical):
+    they match to float32 precision.
+    """
+    assert sorted(final) == sorted(expected)
+    losses = [k for k in expected if k.endswith("loss")]
+    assert {"loss", "d_loss", "g_loss"} <= set(losses)
+    assert {k: v for k, v in final.items() if k not in losses} == {
+        k: v for k, v in expected.items() if k not in losses}
+    for key in losses:
+        assert final[key] == pytest.approx(expected[key], rel=1e-6, abs=1e-6), key
+
+
 @pytest.mark.slow
 def test_killed_runs_resume_exactly_from_the_latest_or_the_last_intact_checkpoint(
     tmp_path, tiny_ring_args, python_env
@@ -367,7 +386,7 @@ def test_killed_runs_resume_exactly_from_the_latest_or_the_last_intact_checkpoin
         assert not os.path.exists(os.path.join(folder, "checkpoints"))
         # Weights, optimizer state, random streams and the data position were
         # all restored: the resumed run ends exactly where the unbroken one does.
-        assert summary["final"] == expected
+        _assert_same_end(summary["final"], expected)
         assert summary["seed"] == 5 and summary["flags"]["d_steps"] == 1
     damage = run_dir.read_json(os.path.join(damaged, "summary.json"))["damaged_checkpoints"]
     assert [d["epoch"] for d in damage] == [newest]
@@ -391,7 +410,7 @@ def test_steps_per_execution_changes_no_result_even_when_a_run_resumes_with_anot
     assert control_process.returncode == 0, control_output
     summaries = [run_dir.read_json(os.path.join(f, "summary.json")) for f in (control, blocked)]
     assert summaries[1]["steps_completed"] == summaries[0]["steps_completed"] == 160
-    assert summaries[1]["final"] == summaries[0]["final"]
+    _assert_same_end(summaries[1]["final"], summaries[0]["final"])
     # The speed setting is not a flag of the run: resuming with another
     # value is the same run.
     assert "steps_per_execution" not in summaries[1]["flags"]
