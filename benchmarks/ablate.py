@@ -103,7 +103,9 @@ def plan(argv):
 
 def write_study_files(runs, names, baseline):
     """Writes `study.json` (variation order, baseline...) into each study
-    folder, under the study's lock; returns the study folder names."""
+    folder, under the study's lock, merged with what earlier commands wrote
+    there (`merged_study_meta`); returns the study folder names."""
+    from benchmarks.harness import report as report_lib
     from benchmarks.harness import run_dir as run_dir_lib
 
     studies = {}
@@ -120,8 +122,13 @@ def write_study_files(runs, names, baseline):
             "command": " ".join(sys.argv),
         }
         directory = os.path.join(FLAGS.output_dir, study)
+        path = os.path.join(directory, report_lib.STUDY_FILE)
         with run_dir_lib.RunLock(directory):
-            run_dir_lib.write_json(os.path.join(directory, "study.json"), meta)
+            try:
+                previous = run_dir_lib.read_json(path)
+            except (OSError, ValueError):
+                previous = None  # none yet, or cut short: this command's alone
+            run_dir_lib.write_json(path, report_lib.merged_study_meta(previous, meta))
     return list(studies)
 
 

@@ -28,6 +28,30 @@ from benchmarks.harness import stats
 STUDY_FILE = "study.json"
 WALL = "wall_time_s"
 
+
+def merged_study_meta(previous, current):
+    """The `study.json` that a study command writes over `previous`.
+
+    A command that trains part of a study (`--only_variations`, `--seeds`,
+    one shard) must not shrink the record of the whole: the report orders
+    every finished run by `variations`, and a later reader reruns
+    `seeds`. Variations keep their earlier order with new ones appended;
+    seeds are the union. Baseline, command and published numbers are the
+    latest command's.
+
+    Args:
+        previous: The folder's current `study.json` as a dict, or `None`
+            (none yet, or unreadable).
+        current: What the command about to run would write alone.
+    """
+    if not previous:
+        return dict(current)
+    merged = dict(current)
+    earlier = list(previous.get("variations", []))
+    merged["variations"] = earlier + [v for v in current["variations"] if v not in earlier]
+    merged["seeds"] = sorted(set(previous.get("seeds", [])) | set(current["seeds"]))
+    return merged
+
 # Published numbers beside ours, keyed by protocol, then dataset: lists of
 # (model, {metric: value}, source). Only numbers from the same protocol are
 # comparable (BENCHMARKS.md). Values are in the harness' units:

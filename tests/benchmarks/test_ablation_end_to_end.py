@@ -112,3 +112,16 @@ def test_two_concurrent_studies_on_one_folder_train_each_run_once(
     assert again.returncode == 0, again.stdout + again.stderr
     assert "4 runs: 4 already finished, 0 to train" in again.stdout
     assert os.stat(summary_path).st_mtime_ns == before
+
+    # Part of the study again (one variation, one seed: nothing left to
+    # train) keeps the record of the whole: the report still orders both
+    # variations and study.json still lists both seeds.
+    part = subprocess.run(
+        command + ["--only_variations=baseline", "--seeds=1"],
+        capture_output=True, text=True, env=python_env, timeout=300,
+    )
+    assert part.returncode == 0, part.stdout + part.stderr
+    assert "1 runs: 1 already finished, 0 to train" in part.stdout, part.stdout
+    meta = run_dir.read_json(os.path.join(study, "study.json"))
+    assert meta["variations"] == ["baseline", "smooth"] and meta["seeds"] == [0, 1]
+    assert meta["command"].endswith("--only_variations=baseline --seeds=1")

@@ -405,3 +405,18 @@ def test_time_to_quality_table_reads_each_seed_at_the_time_marks(tmp_path):
     assert "| variation | 1 min | 2 min | 3 min | 4 min |" in text
     assert "| baseline | 5.00 (1) | 6.00 (1) | 5.50 ± 2.12 | 8.50 ± 0.71 |" in text
     assert os.path.exists(os.path.join(directory, "figures", "time.png"))
+
+
+def test_a_partial_study_command_merges_into_study_json_instead_of_shrinking_it():
+    whole = {"study": "s_ring", "variations": ["ema", "best", "deep"],
+             "seeds": [0, 1, 2, 3, 4], "baseline": "ema", "command": "ablate.py --flagfile=f"}
+    part = {"study": "s_ring", "variations": ["ema", "slow"], "seeds": [2, 7],
+            "baseline": "ema", "command": "ablate.py --flagfile=f --seeds=2,7"}
+    merged = reporting.merged_study_meta(whole, part)
+    # Earlier order kept, the new variation appended; seeds are the union.
+    assert merged["variations"] == ["ema", "best", "deep", "slow"]
+    assert merged["seeds"] == [0, 1, 2, 3, 4, 7]
+    assert merged["command"] == "ablate.py --flagfile=f --seeds=2,7"
+    # Neither input is changed; with no earlier file the command's own meta.
+    assert whole["variations"] == ["ema", "best", "deep"] and part["seeds"] == [2, 7]
+    assert reporting.merged_study_meta(None, part) == part
