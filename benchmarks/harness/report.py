@@ -44,13 +44,14 @@ def merged_study_meta(previous, current):
             (none yet, or unreadable).
         current: What the command about to run would write alone.
     """
-    if not previous:
-        return dict(current)
-    merged = dict(current)
+    previous = previous or {}
     earlier = list(previous.get("variations", []))
-    merged["variations"] = earlier + [v for v in current["variations"] if v not in earlier]
-    merged["seeds"] = sorted(set(previous.get("seeds", [])) | set(current["seeds"]))
-    return merged
+    return {
+        **current,
+        "variations": earlier + [v for v in current["variations"] if v not in earlier],
+        "seeds": sorted(set(previous.get("seeds", [])) | set(current["seeds"])),
+    }
+
 
 # Published numbers beside ours, keyed by protocol, then dataset: lists of
 # (model, {metric: value}, source). Only numbers from the same protocol are
