@@ -79,17 +79,21 @@ def plan(argv):
     variations = harness_flags.parse_variations(
         FLAGS.variation, RUN_FLAG_NAMES, STUDY_FLAG_NAMES
     )
+    # The baseline belongs to the whole study, not to this command: a
+    # command that trains part of it (--only_variations without the
+    # baseline, whose runs are done) keeps the study's baseline in
+    # study.json instead of needing --baseline moved onto what it trains.
     baseline = FLAGS.baseline or variations[0].name
+    every = [v.name for v in variations]
+    if baseline not in every:
+        raise plan_lib.VariationError(
+            f"--baseline={baseline} is not a variation of this study."
+            f"{harness_flags.suggest(baseline, every)} Variations: {', '.join(every)}."
+        )
     variations = harness_flags.select(
         variations, FLAGS.only_variations, FLAGS.skip_variations
     )
     names = [v.name for v in variations]
-    if baseline not in names:
-        raise plan_lib.VariationError(
-            f"--baseline={baseline} is not a variation of this study (or was left "
-            "out by --only_variations/--skip_variations)."
-            f"{harness_flags.suggest(baseline, names)} Variations: {', '.join(names)}."
-        )
     runs = plan_lib.plan_study(
         study_name(argv),
         plan_lib.base_args(FLAGS, RUN_FLAG_NAMES),
@@ -195,8 +199,10 @@ def main(argv):
             directory = os.path.join(FLAGS.output_dir, study)
             try:
                 written = report.write_report(directory)
-            except FileNotFoundError as err:
-                print(err)
+            except (FileNotFoundError, ValueError) as err:
+                # No finished run yet, or none of the baseline (left out of
+                # this command): the runs are saved, the report waits.
+                print(f"No report yet: {err}")
                 continue
             print()
             print(report.console_table(written))

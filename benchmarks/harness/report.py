@@ -37,7 +37,8 @@ def merged_study_meta(previous, current):
     every finished run by `variations`, and a later reader reruns
     `seeds`. Variations keep their earlier order with new ones appended;
     seeds are the union. Baseline, command and published numbers are the
-    latest command's.
+    latest command's; `commands` lists every distinct command that wrote
+    the file, first to last, so the record says how the whole was made.
 
     Args:
         previous: The folder's current `study.json` as a dict, or `None`
@@ -46,10 +47,13 @@ def merged_study_meta(previous, current):
     """
     previous = previous or {}
     earlier = list(previous.get("variations", []))
+    # Files written before `commands` existed hold one `command`: start there.
+    commands = list(previous.get("commands", [previous["command"]] if "command" in previous else []))
     return {
         **current,
         "variations": earlier + [v for v in current["variations"] if v not in earlier],
         "seeds": sorted(set(previous.get("seeds", [])) | set(current["seeds"])),
+        "commands": commands + [c for c in [current["command"]] if c not in commands],
     }
 
 

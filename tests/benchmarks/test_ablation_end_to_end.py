@@ -113,15 +113,20 @@ def test_two_concurrent_studies_on_one_folder_train_each_run_once(
     assert "4 runs: 4 already finished, 0 to train" in again.stdout
     assert os.stat(summary_path).st_mtime_ns == before
 
-    # Part of the study again (one variation, one seed: nothing left to
-    # train) keeps the record of the whole: the report still orders both
-    # variations and study.json still lists both seeds.
+    # Part of the study again (one variation that is not the baseline, one
+    # seed: nothing left to train) keeps the record of the whole: the report
+    # still orders both variations against the study's baseline, and
+    # study.json still lists both seeds and the command that made the whole.
     part = subprocess.run(
-        command + ["--only_variations=baseline", "--seeds=1"],
+        command + ["--only_variations=smooth", "--seeds=1"],
         capture_output=True, text=True, env=python_env, timeout=300,
     )
     assert part.returncode == 0, part.stdout + part.stderr
     assert "1 runs: 1 already finished, 0 to train" in part.stdout, part.stdout
     meta = run_dir.read_json(os.path.join(study, "study.json"))
     assert meta["variations"] == ["baseline", "smooth"] and meta["seeds"] == [0, 1]
-    assert meta["command"].endswith("--only_variations=baseline --seeds=1")
+    assert meta["baseline"] == "baseline"
+    assert "baseline `baseline`" in run_dir.read_text(os.path.join(study, "report.md"))
+    assert meta["command"].endswith("--only_variations=smooth --seeds=1")
+    assert len(meta["commands"]) == 2 and meta["commands"][-1] == meta["command"]
+    assert "--only_variations" not in meta["commands"][0]

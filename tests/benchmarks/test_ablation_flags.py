@@ -150,6 +150,26 @@ def test_cli_malformed_variation_fails_before_any_run(python_env, tmp_path):
     assert not os.listdir(tmp_path)
 
 
+@pytest.mark.slow
+def test_cli_baseline_must_be_a_variation_of_the_whole_study(python_env, tmp_path):
+    # A typo fails before any run, naming the close variation...
+    result = _ablate(
+        "--variation=base", "--variation=smooth:real_label=0.9", "--baseline=bse",
+        f"--output_dir={tmp_path}", "--dry_run", env=python_env,
+    )
+    assert result.returncode == 2
+    assert "--baseline=bse is not a variation of this study" in result.stderr
+    assert "Did you mean 'base'" in result.stderr and not os.listdir(tmp_path)
+    # ...while a command that trains only the other variations keeps it.
+    result = _ablate(
+        "--variation=base", "--variation=smooth:real_label=0.9", "--baseline=base",
+        "--only_variations=smooth", "--dataset=ring", "--epochs=1", "--steps_per_epoch=2",
+        f"--output_dir={tmp_path}", "--dry_run", env=python_env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 runs planned" in result.stdout and "/smooth/seed_0" in result.stdout
+
+
 def test_cli_help_documents_the_variation_syntax(python_env):
     result = _ablate("--help", env=python_env)
     # absl exits with status 1 after printing the help.

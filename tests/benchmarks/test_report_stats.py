@@ -417,6 +417,9 @@ def test_a_partial_study_command_merges_into_study_json_instead_of_shrinking_it(
     assert merged["variations"] == ["ema", "best", "deep", "slow"]
     assert merged["seeds"] == [0, 1, 2, 3, 4, 7]
     assert merged["command"] == "ablate.py --flagfile=f --seeds=2,7"
+    # Every command that wrote the file is on record, first to last, once.
+    assert merged["commands"] == ["ablate.py --flagfile=f", "ablate.py --flagfile=f --seeds=2,7"]
+    assert reporting.merged_study_meta(merged, part)["commands"] == merged["commands"]
     # Neither input is changed; with no earlier file the command's own meta.
     assert whole["variations"] == ["ema", "best", "deep"] and part["seeds"] == [2, 7]
-    assert reporting.merged_study_meta(None, part) == part
+    assert reporting.merged_study_meta(None, part) == {**part, "commands": [part["command"]]}
