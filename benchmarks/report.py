@@ -11,7 +11,9 @@ numbers where the study follows a paper's protocol), `results.csv` and
 `--compare`: prints (and with `--compare_output` writes) the studies side by
 side instead, each one's difference from the first paired by seed.
 With `--readme`: regenerates every `<!-- results:STUDY -->` block of that
-file from the study folders under `--results_dir`; `--check` only reports
+file (and every `<!-- verdicts:NAME -->` block: better / worse / no
+resolved difference per variation and dataset) from the study folders under
+`--results_dir`; `--check` only reports
 whether the file is up to date (exit 1 if not).
 """
 

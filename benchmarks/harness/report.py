@@ -22,6 +22,7 @@ import re
 
 import numpy as np
 
+from benchmarks.harness import plan as plan_lib
 from benchmarks.harness import run_dir as run_dir_lib
 from benchmarks.harness import stats
 
@@ -526,6 +527,73 @@ def readme_table(study, metrics=None, interval=False, variations=None, published
     return "\n".join(_markdown_table(header, body)) + "\n"
 
 
+_VERDICT_BLOCK = re.compile(
+    r"(<!-- verdicts:(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]*)(?P<options>[^>]*?) -->\n)"
+    r".*?"
+    r"(<!-- /verdicts:(?P=name) -->)",
+    re.DOTALL,
+)
+
+
+def verdict_table(results_dir, studies, datasets, metric):
+    """One row per variation of `studies`, one column per dataset: how the
+    variation compares with its study's baseline on `metric` ("better",
+    "worse" or "no resolved difference" from the 95% t-interval of the
+    paired difference, which the cell shows).
+
+    The study run on `dataset` is the folder `plan.study_folder(study,
+    dataset)` under `results_dir`; a dataset it has not run on (yet) reads
+    "not run".
+
+    Raises:
+        ValueError: a study with no folder for any of `datasets`, or no
+            `metric` in its results.
+    """
+    info = stats.metric_info(metric)
+    header = ["study", "variation"] + [f"`{d}`" for d in datasets]
+    body = []
+    for name in studies:
+        loaded = {}
+        for dataset in datasets:
+            directory = os.path.join(results_dir, plan_lib.study_folder(name, dataset))
+            if os.path.isdir(directory):
+                loaded[dataset] = load_study(directory)
+        if not loaded:
+            raise ValueError(
+                f"README verdicts block: study {name!r} has no folder under {results_dir} "
+                f"for any of the datasets {', '.join(datasets)}.")
+        variations = []
+        for study in loaded.values():
+            _block_choice(study, "metric", [metric], study.metrics)
+            variations += [v for v in study.variations
+                           if v != study.baseline and v not in variations]
+        for variation in variations:
+            row = [f"`{name}`", variation]
+            for dataset in datasets:
+                study = loaded.get(dataset)
+                if study is None or variation not in study.runs:
+                    row.append("not run")
+                    continue
+                c = study.compare(variation, metric)
+                word = stats.verdict(c, info.higher_is_better)
+                word = word if word in ("n/a", "no resolved difference") else f"**{word}**"
+                row.append(f"{word}: {_difference(c, info.digits, interval=True)}")
+            body.append(row)
+    return "\n".join(_markdown_table(header, body)) + "\n"
+
+
+def _render_verdicts(match, results_dir):
+    options = dict(item.split("=", 1) for item in match.group("options").split() if "=" in item)
+    missing = [key for key in ("studies", "datasets", "metric") if not options.get(key)]
+    if missing:
+        raise ValueError(
+            f"README verdicts block {match.group('name')}: give {', '.join(missing)} "
+            "(e.g. <!-- verdicts:NAME studies=level1_2k,level2_2k "
+            "datasets=mnist,fashion_mnist metric=fid -->).")
+    return verdict_table(results_dir, options["studies"].split(","),
+                         options["datasets"].split(","), options["metric"])
+
+
 def update_readme(text, results_dir):
     """`text` with every results block regenerated from `results_dir`.
 
@@ -533,7 +601,9 @@ def update_readme(text, results_dir):
     [interval=true] [published=true] -->` ... `<!-- /results:STUDY -->`; its
     content becomes `readme_table` of `results_dir/STUDY` (`interval=true`:
     the difference with its 95% interval; `published=true`: the papers' rows
-    under the study's).
+    under the study's). A `<!-- verdicts:NAME studies=a,b datasets=x,y
+    metric=m -->` ... `<!-- /verdicts:NAME -->` block becomes `verdict_table`
+    of those studies and datasets.
 
     Returns:
         `(new_text, names of the blocks)`.
@@ -552,4 +622,11 @@ def update_readme(text, results_dir):
                             variations=listed["variations"],
                             published=options.get("published") == "true")
 
-    return run_dir_lib.replace_blocks(text, _BLOCK, replace, required=False), names
+    text = run_dir_lib.replace_blocks(text, _BLOCK, replace, required=False)
+
+    def replace_verdicts(match):
+        names.append(match.group("name"))
+        return _render_verdicts(match, results_dir)
+
+    return run_dir_lib.replace_blocks(text, _VERDICT_BLOCK, replace_verdicts,
+                                      required=False), names

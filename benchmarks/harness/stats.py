@@ -116,6 +116,23 @@ def describe(values, confidence=0.95):
     return Description(n, mean, std, mean - half, mean + half)
 
 
+def verdict(comparison, higher_is_better):
+    """How a variation compares with the baseline, read off the 95% t-interval
+    of the mean paired difference: "better" or "worse" when the interval
+    excludes 0 (the same as p < 0.05 for the paired t-test), "no resolved
+    difference" when it holds 0, "n/a" with fewer than 2 paired seeds.
+
+    Args:
+        comparison: A `Comparison` (variation minus baseline).
+        higher_is_better: The metric's direction (`MetricInfo`).
+    """
+    if comparison.n < 2 or math.isnan(comparison.ci_low):
+        return "n/a"
+    if comparison.ci_low > 0 or comparison.ci_high < 0:
+        return "better" if (comparison.difference > 0) == higher_is_better else "worse"
+    return "no resolved difference"
+
+
 def paired_comparison(variation, baseline):
     """Paired t-test of a variation against the baseline over common seeds.
 

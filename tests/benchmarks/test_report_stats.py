@@ -423,3 +423,84 @@ def test_a_partial_study_command_merges_into_study_json_instead_of_shrinking_it(
     # Neither input is changed; with no earlier file the command's own meta.
     assert whole["variations"] == ["ema", "best", "deep"] and part["seeds"] == [2, 7]
     assert reporting.merged_study_meta(None, part) == {**part, "commands": [part["command"]]}
+
+
+def test_verdict_reads_the_interval_and_the_metric_direction():
+    lower = stats.Comparison(3, -2.0, 0.01, -3.0, -1.0)  # Interval below 0.
+    assert stats.verdict(lower, higher_is_better=False) == "better"  # e.g. FID fell.
+    assert stats.verdict(lower, higher_is_better=True) == "worse"  # e.g. IS fell.
+    higher = stats.Comparison(3, 2.0, 0.01, 1.0, 3.0)
+    assert stats.verdict(higher, higher_is_better=False) == "worse"
+    assert stats.verdict(higher, higher_is_better=True) == "better"
+    across = stats.Comparison(3, 1.0, 0.3, -1.0, 3.0)
+    assert stats.verdict(across, higher_is_better=True) == "no resolved difference"
+    assert stats.verdict(stats.Comparison(1, 1.0, None), True) == "n/a"
+    # From seeds: differences 1.0, 1.1, 0.9 exclude 0 (p < 0.05); 1, 1, 4 do not.
+    tight = stats.paired_comparison({0: 2.0, 1: 3.1, 2: 3.9}, {0: 1.0, 1: 2.0, 2: 3.0})
+    assert tight.p_value < 0.05 and stats.verdict(tight, True) == "better"
+    wide = stats.paired_comparison({0: 2.0, 1: 3.0, 2: 7.0}, {0: 1.0, 1: 2.0, 2: 3.0})
+    assert wide.p_value > 0.05 and stats.verdict(wide, True) == "no resolved difference"
+
+
+def _fid_study(results_dir, folder, dataset, fids):
+    """A study folder whose variations have the given FID per seed."""
+    directory = os.path.join(results_dir, folder)
+    for variation, per_seed in fids.items():
+        for seed, fid in enumerate(per_seed):
+            _write_summary(directory, variation, seed, fid=fid, classes=10.0)
+    with open(os.path.join(directory, "study.json"), "w") as f:
+        json.dump({"study": folder, "dataset": dataset, "variations": list(fids),
+                   "baseline": "baseline"}, f)
+
+
+VERDICT_TEXT = """Prose.
+
+<!-- verdicts:tricks studies=lvl,lvl2 datasets=mnist,fashion_mnist metric=fid -->
+stale
+<!-- /verdicts:tricks -->
+"""
+
+
+def test_verdicts_block_tabulates_each_variation_per_dataset(tmp_path):
+    results = str(tmp_path)
+    _fid_study(results, "lvl_mnist", "mnist", {
+        "baseline": [10.0, 20.0, 30.0],
+        "off": [15.0, 25.5, 34.0],  # +5, +5.5, +4: FID up, worse.
+        "noisy": [5.0, 30.0, 28.0],  # -5, +10, -2: the interval holds 0.
+    })
+    _fid_study(results, "lvl_fashion_mnist", "fashion_mnist", {
+        "baseline": [10.0, 10.0, 10.0],
+        "off": [5.0, 6.0, 4.0],  # -5, -4, -6: FID down, better.
+    })
+    _fid_study(results, "lvl2_mnist", "mnist", {"baseline": [1.0, 2.0], "more": [1.5, 2.5]})
+    updated, names = reporting.update_readme(VERDICT_TEXT, results)
+    assert names == ["tricks"] and "stale" not in updated
+    rows = updated.split("-->\n")[1].split("<!--")[0].strip().splitlines()
+    assert rows[0] == "| study | variation | `mnist` | `fashion_mnist` |"
+    off_mnist = stats.paired_comparison({0: 15, 1: 25.5, 2: 34}, {0: 10, 1: 20, 2: 30})
+    off_fashion = stats.paired_comparison({0: 5, 1: 6, 2: 4}, {0: 10, 1: 10, 2: 10})
+    noisy = stats.paired_comparison({0: 5, 1: 30, 2: 28}, {0: 10, 1: 20, 2: 30})
+    assert rows[2] == (
+        f"| `lvl` | off | **worse**: +4.83 [{off_mnist.ci_low:+.2f}, {off_mnist.ci_high:+.2f}] "
+        f"(p={off_mnist.p_value:.3g}) | **better**: -5.00 [{off_fashion.ci_low:+.2f}, "
+        f"{off_fashion.ci_high:+.2f}] (p={off_fashion.p_value:.3g}) |")
+    assert rows[3] == (
+        f"| `lvl` | noisy | no resolved difference: +1.00 [{noisy.ci_low:+.2f}, "
+        f"{noisy.ci_high:+.2f}] (p={noisy.p_value:.3g}) | not run |")
+    # Every paired difference +0.5: the interval collapses to it, p is 0.
+    assert rows[4] == "| `lvl2` | more | **worse**: +0.50 [+0.50, +0.50] (p=0) | not run |"
+    assert len(rows) == 5  # Baselines have no row.
+    assert reporting.update_readme(updated, results) == (updated, ["tricks"])
+
+
+def test_verdicts_block_refuses_a_missing_option_study_or_metric(tmp_path):
+    results = str(tmp_path)
+    _fid_study(results, "lvl_mnist", "mnist", {"baseline": [1.0, 2.0], "x": [2.0, 3.0]})
+    _fid_study(results, "lvl2_mnist", "mnist", {"baseline": [1.0, 2.0], "y": [2.0, 3.0]})
+    with pytest.raises(ValueError, match="verdicts block tricks: give metric"):
+        reporting.update_readme(VERDICT_TEXT.replace(" metric=fid", ""), results)
+    with pytest.raises(ValueError, match="study 'lvl3' has no folder .* mnist, fashion_mnist"):
+        reporting.update_readme(VERDICT_TEXT.replace("lvl2", "lvl3"), results)
+    with pytest.raises(ValueError, match=r"block lvl_mnist: no metric \['is'\] in its "
+                       r"results; present: classes, fid"):
+        reporting.update_readme(VERDICT_TEXT.replace("metric=fid", "metric=is"), results)
