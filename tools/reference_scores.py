@@ -14,6 +14,14 @@ With a domain classifier (`--extractor=classifier`, the default: the
 - controls: the test set with Gaussian pixel noise, and train classes 0-4
   only (half the modes missing).
 
+With `--dataset=stacked_mnist`: the floor of the Stacked MNIST numbers
+(modes of 1000 and KL of the mode histogram to uniform, as the studies
+report them), from `--num_samples` (default 26,000, the VEEGAN/PacGAN
+protocol) real stacks drawn `--repeats` times: labelled by the MNIST
+evaluator as the studies label samples, by their true digits, and for a
+perfectly uniform generator (sampling alone). A generator cannot be
+expected to score below these.
+
 With `--extractor=fid_inception` (the published-comparable FID network;
 build its weights first with `python tools/fetch_fid_inception.py`): the
 Inception FID and KID of train vs test, `--num_samples` each, with the
@@ -23,6 +31,7 @@ Usage:
     python tools/reference_scores.py [--dataset=mnist|fashion_mnist]
         [--extractor=classifier|fid_inception] [--data_path=FILE_OR_DIR]
         [--num_samples=10000] [--json_out=reference_scores.json]
+    python tools/reference_scores.py --dataset=stacked_mnist [--repeats=5]
     python tools/reference_scores.py --readme=README.md
 
 `--readme` scores nothing: it regenerates the README's Inception table (the
@@ -53,6 +62,8 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, PROJECT_ROOT)
 
 DATASETS = ("mnist", "fashion_mnist")
+STACKED = "stacked_mnist"
+STACKED_SAMPLES = 26_000  # VEEGAN / PacGAN: 26k samples per evaluation
 RESULTS_DIR = os.path.join(PROJECT_ROOT, "benchmarks", "results", "reference_scores")
 _TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 README_BLOCK = re.compile(r"(<!-- reference_scores:fid_inception -->\n).*?(<!-- /reference_scores -->)",
@@ -91,12 +102,15 @@ def load_arrays(dataset, data_path=None):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", choices=DATASETS, default="mnist")
+    parser.add_argument("--dataset", choices=DATASETS + (STACKED,), default="mnist")
     parser.add_argument("--extractor", choices=("classifier", "fid_inception"),
                         default="classifier")
     parser.add_argument("--data_path", default=None)
-    parser.add_argument("--num_samples", type=int, default=10000,
-                        help="samples per set for the pairwise metrics")
+    parser.add_argument("--num_samples", type=int, default=None,
+                        help="samples per set for the pairwise metrics (default 10,000), "
+                        f"or stacks per draw for {STACKED} (default {STACKED_SAMPLES:,})")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help=f"draws of --num_samples stacks ({STACKED} only)")
     parser.add_argument("--noise_std", type=float, default=0.5,
                         help="pixel noise of the noisy control, in [-1, 1] units")
     parser.add_argument("--seed", type=int, default=0)
@@ -106,7 +120,15 @@ def parse_args(argv):
                         "and exit (scores nothing).")
     parser.add_argument("--results_dir", default=RESULTS_DIR,
                         help="Folder of the committed <dataset>_fid_inception.json files.")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.dataset == STACKED and args.extractor != "classifier":
+        parser.error(f"--dataset={STACKED} is scored by the MNIST classifier only; "
+                     "drop --extractor (or pass --extractor=classifier).")
+    if args.num_samples is None:
+        args.num_samples = STACKED_SAMPLES if args.dataset == STACKED else 10000
+    if args.num_samples < 1 or args.repeats < 1:
+        parser.error("--num_samples and --repeats must be at least 1.")
+    return args
 
 
 def score(evaluation, real, fake, seed):
@@ -245,6 +267,94 @@ def _run_dir():
     return run_dir
 
 
+def uniform_mode_kls(evaluation, num_modes, num_samples, draws, rng):
+    """KL to uniform of `draws` histograms of `num_samples` points drawn
+    uniformly over `num_modes` modes: what a perfect generator would score
+    from finite sampling alone (about (num_modes - 1) / (2 num_samples))."""
+    return np.array([
+        evaluation.class_modes(rng.integers(0, num_modes, num_samples), num_modes).kl
+        for _ in range(draws)
+    ])
+
+
+def stacked_mnist_scores(evaluation, images, labels, predicted, num_samples, repeats, seed):
+    """Modes and mode KL of real Stacked MNIST, per draw, three ways.
+
+    `predicted` is the MNIST evaluator's label of every image in `images`.
+    A stack's channel k is the image `index[:, k]`, and the evaluator labels
+    each channel on its own, so labelling the stacks equals looking up
+    `predicted` at the same indices: one classifier pass over the digits
+    instead of three per stack. Draw r uses the stacks of `seed + r`.
+
+    Returns:
+        Dict of arrays (one value per draw): `classifier_modes`,
+        `classifier_kl`, `true_modes`, `true_kl`, `uniform_kl`.
+    """
+    from keras_gans.datasets import stacked_mnist
+
+    out = {k: [] for k in ("classifier_modes", "classifier_kl", "true_modes", "true_kl")}
+    for r in range(repeats):
+        for name, source in (("classifier", predicted), ("true", labels)):
+            _, modes = stacked_mnist.stack(images, source, num_samples, seed + r)
+            result = evaluation.class_modes(modes, stacked_mnist.NUM_MODES)
+            out[f"{name}_modes"].append(result.classes)
+            out[f"{name}_kl"].append(result.kl)
+    out = {k: np.array(v, dtype=np.float64) for k, v in out.items()}
+    out["uniform_kl"] = uniform_mode_kls(evaluation, stacked_mnist.NUM_MODES, num_samples,
+                                         repeats, np.random.default_rng(seed))
+    return out
+
+
+def _mean_std(values, fmt):
+    values = np.asarray(values, dtype=np.float64)
+    std = values.std(ddof=1) if len(values) > 1 else 0.0
+    return f"{values.mean():{fmt}} +- {std:{fmt}}"
+
+
+def stacked_main(args, argv, evaluation, start):
+    """`--dataset=stacked_mnist`: the floor of the studies' modes and KL."""
+    x_train, y_train, _, _, source = load_arrays("mnist", args.data_path)
+    extractor = evaluation.get_extractor("mnist", value_range=(0, 255))
+    predicted = np.argmax(
+        evaluation.compute_features(extractor, x_train, batch_size=500).probabilities, axis=-1)
+    accuracy = float(np.mean(predicted == y_train))
+    scores = stacked_mnist_scores(evaluation, x_train[..., None], y_train, predicted,
+                                  args.num_samples, args.repeats, args.seed)
+    elapsed = time.time() - start
+    command = ("python tools/reference_scores.py " + " ".join(shlex.quote(a) for a in argv)).strip()
+    n = args.num_samples
+    lines = [
+        f"Real Stacked MNIST, {n:,} stacks of MNIST train digits per draw, "
+        f"{args.repeats} draws (`{command}`, {elapsed:.0f} s); the MNIST evaluator "
+        f"labels {accuracy:.2%} of the train digits correctly.",
+        "",
+        "| labels | modes (of 1000) | KL to uniform |",
+        "|---|---|---|",
+        f"| MNIST evaluator (as the studies label samples) | "
+        f"{_mean_std(scores['classifier_modes'], '.1f')} | "
+        f"{_mean_std(scores['classifier_kl'], '.4f')} |",
+        f"| true digits | {_mean_std(scores['true_modes'], '.1f')} | "
+        f"{_mean_std(scores['true_kl'], '.4f')} |",
+        f"| a perfectly uniform generator (sampling alone) | 1000 | "
+        f"{_mean_std(scores['uniform_kl'], '.4f')} |",
+    ]
+    print("\n".join(lines))
+    if args.json_out:
+        from keras_gans.io_utils import atomic_write
+
+        result = {"command": command, "dataset": STACKED, "data": source,
+                  "num_samples": n, "repeats": args.repeats, "seed": args.seed,
+                  "evaluator_accuracy_train": accuracy, "wall_time_s": elapsed,
+                  **{k: v.tolist() for k, v in scores.items()}}
+
+        def write(path):
+            with open(path, "w") as f:
+                json.dump(result, f, indent=2)
+
+        atomic_write(args.json_out, write)
+    return 0
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
@@ -254,6 +364,8 @@ def main(argv=None):
     start = time.time()
     from keras_gans import evaluation
 
+    if args.dataset == STACKED:
+        return stacked_main(args, argv, evaluation, start)
     arrays = load_arrays(args.dataset, args.data_path)
     rng = np.random.default_rng(args.seed)
     command = ("python tools/reference_scores.py " + " ".join(shlex.quote(a) for a in argv)).strip()

@@ -4,7 +4,9 @@ Metz et al. 2017 ("Unrolled GANs") and VEEGAN (Srivastava et al. 2017) use
 it to count modes: each of the 1000 digit triples `(a, b, c)` is a mode,
 labelled `100 a + 10 b + c` (`evaluation.stacked_mnist_labels` recovers it
 from per-channel classifier labels). An example draws three MNIST images
-independently and uniformly, so every mode is equally likely.
+independently and uniformly, so every mode is about equally likely (MNIST's
+digit frequencies run from 9.0% to 11.2%: 26,000 real stacks score a mode KL
+of 0.023 to uniform, `tools/reference_scores.py --dataset=stacked_mnist`).
 
 Built on the fly from the MNIST files (`local_files`), so it needs nothing
 beyond `mnist.npz`.
