@@ -34,10 +34,13 @@ Usage:
     python tools/reference_scores.py --dataset=stacked_mnist [--repeats=5]
     python tools/reference_scores.py --readme=README.md
 
-`--readme` scores nothing: it regenerates the README's Inception table (the
-block `<!-- reference_scores:fid_inception -->`) from the committed results,
-`benchmarks/results/reference_scores/<dataset>_fid_inception.json` (written
-with `--json_out`).
+`--readme` scores nothing: it regenerates the README's reference tables from
+the committed results in `benchmarks/results/reference_scores/` (written with
+`--json_out`), one block per table: `<!-- reference_scores:NAME -->` ...
+`<!-- /reference_scores -->` with NAME `fid_inception` (every
+`<dataset>_fid_inception.json`), `classifier_mnist` or
+`classifier_fashion_mnist` (`<dataset>_classifier.json`) and `stacked_mnist`
+(`stacked_mnist_modes.json`).
 
 Data: MNIST from `--data_path` (a keras-layout `mnist.npz` or a folder
 holding it), else `$KERAS_GANS_DATA_DIR`, `../shared/data/mnist.npz` and the
@@ -66,8 +69,18 @@ STACKED = "stacked_mnist"
 STACKED_SAMPLES = 26_000  # VEEGAN / PacGAN: 26k samples per evaluation
 RESULTS_DIR = os.path.join(PROJECT_ROOT, "benchmarks", "results", "reference_scores")
 _TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
-README_BLOCK = re.compile(r"(<!-- reference_scores:fid_inception -->\n).*?(<!-- /reference_scores -->)",
+README_BLOCK = re.compile(r"(<!-- reference_scores:(\w+) -->\n).*?(<!-- /reference_scores -->)",
                           re.S)
+# The rows of the Stacked MNIST floor: result key prefix, title.
+_STACKED_ROWS = (("classifier", "MNIST evaluator (as the studies label samples)"),
+                 ("true", "true digits"),
+                 ("uniform", "a perfectly uniform generator (sampling alone)"))
+# Each README block's committed result file (`--json_out`), by block name.
+BLOCK_FILES = {
+    "classifier_mnist": "mnist_classifier.json",
+    "classifier_fashion_mnist": "fashion_mnist_classifier.json",
+    "stacked_mnist": "stacked_mnist_modes.json",
+}
 # What the README and the papers call the dataset's classes 0-4.
 _LOW_CLASSES = {"mnist": "digits 0-4", "fashion_mnist": "classes 0-4 (tops, trousers, "
                 "pullovers, dresses, coats)"}
@@ -116,10 +129,10 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json_out", default=None)
     parser.add_argument("--readme", default=None,
-                        help="Regenerate this README's Inception table from --results_dir "
+                        help="Regenerate this README's reference tables from --results_dir "
                         "and exit (scores nothing).")
     parser.add_argument("--results_dir", default=RESULTS_DIR,
-                        help="Folder of the committed <dataset>_fid_inception.json files.")
+                        help="Folder of the committed result files of --readme.")
     args = parser.parse_args(argv)
     if args.dataset == STACKED and args.extractor != "classifier":
         parser.error(f"--dataset={STACKED} is scored by the MNIST classifier only; "
@@ -237,6 +250,61 @@ def inception_table(results):
     return "\n".join(lines) + "\n"
 
 
+def classifier_table(result):
+    """The classifier reference scores of one dataset (a `--json_out` dict of
+    the classifier extractor), as Markdown: what the tool prints and the
+    README's `classifier_<dataset>` block holds."""
+    literature = " (literature about 9.88)" if result["dataset"] == "mnist" else ""
+    score = result["inception_score"]
+    lines = [
+        f"Real-data reference scores, `{result['dataset']}` evaluator features "
+        f"(`{result['command']}`, {result['wall_time_s']:.0f} s).",
+        "",
+        f"Classifier Inception Score, test set (10 splits of 1,000): "
+        f"**{score['mean']:.3f} +- {score['std']:.3f}**{literature}. "
+        f"Frechet distance, all {result['n_train']:,} train vs all "
+        f"{result['n_test']:,} test: **{result['fd_train_all_test_all']:.4f}**.",
+        "",
+        "| comparison | FD | KID (+- std over subsets) | precision | recall | density "
+        "| coverage | classes hit | class KL |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in result["comparisons"].items():
+        lines.append(
+            f"| {name} | {r['fd']:.3f} | {r['kid']:.4f} +- {r['kid_std']:.4f} "
+            f"| {r['precision']:.3f} | {r['recall']:.3f} | {r['density']:.3f} "
+            f"| {r['coverage']:.3f} | {int(r['classes'])} | {r['class_kl']:.4f} |"
+        )
+    lines += [
+        "",
+        "Real vs real, precision and recall stay below 1 and density/coverage "
+        "near 1: the k-NN balls of a finite sample leave gaps (k=3 and k=5, "
+        "as in the papers). Class KL is to the real set's class histogram.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def stacked_table(result):
+    """Real Stacked MNIST's modes and KL (a `--dataset=stacked_mnist`
+    `--json_out` dict), as Markdown."""
+    lines = [
+        f"Real Stacked MNIST, {result['num_samples']:,} stacks of MNIST train digits per "
+        f"draw, {result['repeats']} draws (`{result['command']}`, "
+        f"{result['wall_time_s']:.0f} s); the MNIST evaluator labels "
+        f"{result['evaluator_accuracy_train']:.2%} of the train digits correctly.",
+        "",
+        "| labels | modes (of 1000) | KL to uniform | its part from the channels' "
+        "digit imbalance | its part from their dependence |",
+        "|---|---|---|---|---|",
+    ]
+    for name, title in _STACKED_ROWS:
+        lines.append(f"| {title} | " + " | ".join(
+            _mean_std(result[f"{name}_{key}"], fmt) for key, fmt in
+            (("modes", ".1f"), ("kl", ".4f"), ("kl_channels", ".4f"),
+             ("kl_dependence", ".4f"))) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def read_results(results_dir):
     """The `*_fid_inception.json` result dicts of `results_dir`."""
     results = []
@@ -248,15 +316,34 @@ def read_results(results_dir):
     return results
 
 
-def update_readme(text, results):
-    """`text` with its Inception block regenerated; ValueError without one."""
-    return _run_dir().replace_blocks(text, README_BLOCK, lambda _: inception_table(results))
+def render_block(name, results_dir):
+    """The content of the README block `reference_scores:<name>`, from the
+    committed results in `results_dir`."""
+    if name == "fid_inception":
+        return inception_table(read_results(results_dir))
+    if name not in BLOCK_FILES:
+        raise ValueError(f"Unknown README block `reference_scores:{name}`; known: "
+                         f"{', '.join(['fid_inception', *BLOCK_FILES])}.")
+    path = os.path.join(results_dir, BLOCK_FILES[name])
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"README block `reference_scores:{name}` needs {path}: write it with "
+            "python tools/reference_scores.py ... --json_out=" + path)
+    with open(path, encoding="utf-8") as f:
+        result = json.load(f)
+    return stacked_table(result) if name == "stacked_mnist" else classifier_table(result)
 
 
-def write_readme(path, results):
-    changed = _run_dir().rewrite_text(path, lambda text: update_readme(text, results))
-    print(f"{path}: Inception reference table "
-          f"{'regenerated' if changed else 'already up to date'} from {len(results)} results.")
+def update_readme(text, results_dir=RESULTS_DIR):
+    """`text` with every reference block regenerated; ValueError without one."""
+    return _run_dir().replace_blocks(text, README_BLOCK,
+                                     lambda m: render_block(m.group(2), results_dir))
+
+
+def write_readme(path, results_dir=RESULTS_DIR):
+    changed = _run_dir().rewrite_text(path, lambda text: update_readme(text, results_dir))
+    print(f"{path}: reference tables "
+          f"{'regenerated' if changed else 'already up to date'} from {results_dir}.")
 
 
 def _run_dir():
@@ -267,18 +354,22 @@ def _run_dir():
     return run_dir
 
 
-def uniform_mode_kls(evaluation, num_modes, num_samples, draws, rng):
-    """KL to uniform of `draws` histograms of `num_samples` points drawn
-    uniformly over `num_modes` modes: what a perfect generator would score
-    from finite sampling alone (about (num_modes - 1) / (2 num_samples))."""
-    return np.array([
-        evaluation.class_modes(rng.integers(0, num_modes, num_samples), num_modes).kl
-        for _ in range(draws)
-    ])
+def stacked_mode_scores(evaluation, modes):
+    """Modes hit, the mode KL to uniform and its two parts
+    (`evaluation.mode_kl_parts`: the channels' digit imbalance and their
+    dependence) of Stacked MNIST mode labels `100 a + 10 b + c`."""
+    modes = np.asarray(modes)
+    parts = evaluation.mode_kl_parts(np.stack([modes // 100, modes // 10 % 10, modes % 10],
+                                              axis=1))
+    return {"modes": float(np.unique(modes).size), "kl": parts.total,
+            "kl_channels": float(sum(parts.channels)), "kl_dependence": parts.dependence}
 
 
 def stacked_mnist_scores(evaluation, images, labels, predicted, num_samples, repeats, seed):
-    """Modes and mode KL of real Stacked MNIST, per draw, three ways.
+    """Modes and mode KL (with its parts) of real Stacked MNIST, per draw,
+    three ways: labelled by the evaluator, by the true digits, and a
+    perfectly uniform generator's (modes drawn uniformly: sampling alone,
+    a KL of about (1000 - 1) / (2 num_samples)).
 
     `predicted` is the MNIST evaluator's label of every image in `images`.
     A stack's channel k is the image `index[:, k]`, and the evaluator labels
@@ -287,22 +378,22 @@ def stacked_mnist_scores(evaluation, images, labels, predicted, num_samples, rep
     instead of three per stack. Draw r uses the stacks of `seed + r`.
 
     Returns:
-        Dict of arrays (one value per draw): `classifier_modes`,
-        `classifier_kl`, `true_modes`, `true_kl`, `uniform_kl`.
+        Dict of arrays, one value per draw, keyed `<source>_<score>` for the
+        sources `classifier`, `true`, `uniform` and the scores of
+        `stacked_mode_scores` (`modes`, `kl`, `kl_channels`, `kl_dependence`).
     """
     from keras_gans.datasets import stacked_mnist
 
-    out = {k: [] for k in ("classifier_modes", "classifier_kl", "true_modes", "true_kl")}
+    rng = np.random.default_rng(seed)
+    out = {}
     for r in range(repeats):
-        for name, source in (("classifier", predicted), ("true", labels)):
-            _, modes = stacked_mnist.stack(images, source, num_samples, seed + r)
-            result = evaluation.class_modes(modes, stacked_mnist.NUM_MODES)
-            out[f"{name}_modes"].append(result.classes)
-            out[f"{name}_kl"].append(result.kl)
-    out = {k: np.array(v, dtype=np.float64) for k, v in out.items()}
-    out["uniform_kl"] = uniform_mode_kls(evaluation, stacked_mnist.NUM_MODES, num_samples,
-                                         repeats, np.random.default_rng(seed))
-    return out
+        sources = {name: stacked_mnist.stack(images, source, num_samples, seed + r)[1]
+                   for name, source in (("classifier", predicted), ("true", labels))}
+        sources["uniform"] = rng.integers(0, stacked_mnist.NUM_MODES, num_samples)
+        for name, modes in sources.items():
+            for key, value in stacked_mode_scores(evaluation, modes).items():
+                out.setdefault(f"{name}_{key}", []).append(value)
+    return {k: np.array(v, dtype=np.float64) for k, v in out.items()}
 
 
 def _mean_std(values, fmt):
@@ -322,30 +413,13 @@ def stacked_main(args, argv, evaluation, start):
                                   args.num_samples, args.repeats, args.seed)
     elapsed = time.time() - start
     command = ("python tools/reference_scores.py " + " ".join(shlex.quote(a) for a in argv)).strip()
-    n = args.num_samples
-    lines = [
-        f"Real Stacked MNIST, {n:,} stacks of MNIST train digits per draw, "
-        f"{args.repeats} draws (`{command}`, {elapsed:.0f} s); the MNIST evaluator "
-        f"labels {accuracy:.2%} of the train digits correctly.",
-        "",
-        "| labels | modes (of 1000) | KL to uniform |",
-        "|---|---|---|",
-        f"| MNIST evaluator (as the studies label samples) | "
-        f"{_mean_std(scores['classifier_modes'], '.1f')} | "
-        f"{_mean_std(scores['classifier_kl'], '.4f')} |",
-        f"| true digits | {_mean_std(scores['true_modes'], '.1f')} | "
-        f"{_mean_std(scores['true_kl'], '.4f')} |",
-        f"| a perfectly uniform generator (sampling alone) | 1000 | "
-        f"{_mean_std(scores['uniform_kl'], '.4f')} |",
-    ]
-    print("\n".join(lines))
+    result = {"command": command, "dataset": STACKED, "data": source,
+              "num_samples": args.num_samples, "repeats": args.repeats, "seed": args.seed,
+              "evaluator_accuracy_train": accuracy, "wall_time_s": elapsed,
+              **{k: v.tolist() for k, v in scores.items()}}
+    print(stacked_table(result), end="")
     if args.json_out:
         from keras_gans.io_utils import atomic_write
-
-        result = {"command": command, "dataset": STACKED, "data": source,
-                  "num_samples": n, "repeats": args.repeats, "seed": args.seed,
-                  "evaluator_accuracy_train": accuracy, "wall_time_s": elapsed,
-                  **{k: v.tolist() for k, v in scores.items()}}
 
         def write(path):
             with open(path, "w") as f:
@@ -359,7 +433,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     if args.readme:
-        write_readme(args.readme, read_results(args.results_dir))
+        write_readme(args.readme, args.results_dir)
         return 0
     start = time.time()
     from keras_gans import evaluation
@@ -389,37 +463,12 @@ def main(argv=None):
         ]
     else:
         inception, rows, fd_full = classifier_scores(args, evaluation, arrays, rng)
-        elapsed = time.time() - start
-        literature = " (literature about 9.88)" if args.dataset == "mnist" else ""
-        lines = [
-            f"Real-data reference scores, `{args.dataset}` evaluator features "
-            f"(`{command}`, {elapsed:.0f} s).",
-            "",
-            f"Classifier Inception Score, test set (10 splits of 1,000): "
-            f"**{inception.mean:.3f} +- {inception.std:.3f}**{literature}. "
-            f"Frechet distance, all {len(arrays[0]):,} train vs all "
-            f"{len(arrays[2]):,} test: **{fd_full:.4f}**.",
-            "",
-            "| comparison | FD | KID (+- std over subsets) | precision | recall | density "
-            "| coverage | classes hit | class KL |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
-        for name, r in rows.items():
-            lines.append(
-                f"| {name} | {r['fd']:.3f} | {r['kid']:.4f} +- {r['kid_std']:.4f} "
-                f"| {r['precision']:.3f} | {r['recall']:.3f} | {r['density']:.3f} "
-                f"| {r['coverage']:.3f} | {r['classes']} | {r['class_kl']:.4f} |"
-            )
-        lines += [
-            "",
-            "Real vs real, precision and recall stay below 1 and density/coverage "
-            "near 1: the k-NN balls of a finite sample leave gaps (k=3 and k=5, "
-            "as in the papers). Class KL is to the real set's class histogram.",
-        ]
         result.update(
             inception_score={"mean": inception.mean, "std": inception.std},
-            fd_train_all_test_all=fd_full, comparisons=rows, wall_time_s=elapsed,
+            fd_train_all_test_all=fd_full, n_train=len(arrays[0]), n_test=len(arrays[2]),
+            comparisons=rows, wall_time_s=time.time() - start,
         )
+        lines = [classifier_table(result)]
     print("\n".join(lines))
     if args.json_out:
         from keras_gans.io_utils import atomic_write

@@ -170,6 +170,12 @@ def checkpoints(run_dir):
     return sorted(found, reverse=True)
 
 
+def checkpoint_epochs(path):
+    """Epochs done of a checkpoint named `epoch_NNNN.keras`, else `None`."""
+    match = _CHECKPOINT.match(os.path.basename(path))
+    return int(match.group(1)) if match else None
+
+
 def latest_checkpoint(run_dir):
     """The newest checkpoint as `(epochs_done, path)`, or `None`."""
     found = checkpoints(run_dir)

@@ -29,6 +29,8 @@ METRICS = {
     "modes": MetricInfo("modes", True, digits=1),
     "high_quality": MetricInfo("% high-quality", True, 100.0, 1),
     "mode_kl": MetricInfo("mode KL", False, digits=3),
+    "mode_kl_channels": MetricInfo("mode KL: channels", False, digits=3),
+    "mode_kl_dependence": MetricInfo("mode KL: dependence", False, digits=3),
     "classes": MetricInfo("classes", True, digits=1),
     "class_kl": MetricInfo("class KL", False, digits=3),
     # The network is part of the name: classifier FIDs, published-comparable

@@ -49,8 +49,10 @@ METRIC_KEYS = {
     "diversity": ("diversity",),
     "modes": ("modes", "high_quality", "mode_kl"),
     "classes": ("classes", "class_kl"),
-    # Stacked MNIST's 1000 modes, written under the mixture metric's names.
-    "stacked_mnist": ("modes", "mode_kl"),
+    # Stacked MNIST's 1000 modes, written under the mixture metric's names,
+    # and mode_kl split into the channels' digit imbalance and their
+    # dependence (evaluation.mode_kl_parts).
+    "stacked_mnist": ("modes", "mode_kl", "mode_kl_channels", "mode_kl_dependence"),
 }
 # Metrics computed on extractor features of the real reference data.
 _NEEDS_REFERENCE = {"fid", "kid", "precision", "recall", "density", "coverage", "diversity"}
@@ -111,6 +113,11 @@ class GANMetrics(keras.callbacks.Callback):
       classifier), the digit triple is one of 1000 modes
       (`evaluation.stacked_mnist_labels`); `modes` counts the triples hit,
       `mode_kl` is the triple histogram's KL to uniform (VEEGAN, Table 2).
+      It also writes that KL's two parts (`evaluation.mode_kl_parts`):
+      `mode_kl_channels`, the sum of the three channels' digit-histogram
+      KLs to uniform (a G that favours some digits), and
+      `mode_kl_dependence`, the channels' total correlation (a G that pairs
+      digits across channels unevenly); they add up to `mode_kl`.
 
     Which network: metrics in the features of an Inception extractor carry
     its name in their log keys (`EXTRACTOR_KEY_SUFFIXES`): `fid`, `kid`,
@@ -374,8 +381,13 @@ class GANMetrics(keras.callbacks.Callback):
                 mode_kl=result.kl,
             )
         if "stacked_mnist" in wanted:
-            result = evaluation.class_modes(np.concatenate(triples), 1000)
-            values.update(modes=float(result.classes), mode_kl=result.kl)
+            modes = np.concatenate(triples)
+            result = evaluation.class_modes(modes, 1000)
+            parts = evaluation.mode_kl_parts(np.stack([modes // 100, modes // 10 % 10, modes % 10],
+                                                      axis=1))
+            values.update(modes=float(result.classes), mode_kl=result.kl,
+                          mode_kl_channels=float(sum(parts.channels)),
+                          mode_kl_dependence=parts.dependence)
         if not needs_features:
             return values
         fake = np.concatenate(features)

@@ -40,8 +40,10 @@ from keras_gans.evaluation.kid import mmd2_unbiased
 from keras_gans.evaluation.kid import polynomial_kernel
 from keras_gans.evaluation.modes import ClassModes
 from keras_gans.evaluation.modes import MixtureModes
+from keras_gans.evaluation.modes import ModeKLParts
 from keras_gans.evaluation.modes import class_modes
 from keras_gans.evaluation.modes import mixture_modes
+from keras_gans.evaluation.modes import mode_kl_parts
 from keras_gans.evaluation.modes import stacked_mnist_labels
 from keras_gans.evaluation.moments import FeatureMoments
 from keras_gans.evaluation.precision_recall import DensityCoverage
@@ -79,6 +81,8 @@ __all__ = [
     "mixture_modes",
     "MixtureModes",
     "mmd2_unbiased",
+    "mode_kl_parts",
+    "ModeKLParts",
     "polynomial_kernel",
     "precision_recall",
     "PrecisionRecall",

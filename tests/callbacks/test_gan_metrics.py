@@ -253,7 +253,17 @@ def test_stacked_mnist_metric_counts_digit_triples_and_their_kl():
     p = counts[counts > 0] / counts.sum()
     assert values["modes"] == 4.0 == len(set(modes))
     assert values["mode_kl"] == pytest.approx(float(np.sum(p * np.log(p * 1000))))
-    assert callback.log_keys == ("modes", "mode_kl")
+    # Its parts: the drawn digits per channel, KL to uniform, summed over
+    # channels; the rest of mode_kl is the channels' dependence.
+    digits = np.round(drawn * 10).astype(int)
+    channel_kls = []
+    for k in range(3):
+        q = np.bincount(digits[:, k], minlength=10) / len(digits)
+        channel_kls.append(float(np.sum(q[q > 0] * np.log(q[q > 0] * 10))))
+    assert values["mode_kl_channels"] == pytest.approx(sum(channel_kls))
+    assert values["mode_kl_dependence"] == pytest.approx(values["mode_kl"] - sum(channel_kls))
+    assert values["mode_kl_dependence"] > 0.5  # 4 triples, far from independent digits
+    assert callback.log_keys == ("modes", "mode_kl", "mode_kl_channels", "mode_kl_dependence")
     with pytest.raises(ValueError, match="both write `modes`"):
         GANMetrics(metrics=("modes", "stacked_mnist"), centers=[[0, 0]], std=1.0)
     callback.set_model(DriftingModel())  # (n, 4) samples, not 28x28x3 images.

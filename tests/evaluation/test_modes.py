@@ -7,6 +7,7 @@ from keras_gans.evaluation import class_modes
 from keras_gans.evaluation import diversity_ratio
 from keras_gans.evaluation import mean_pairwise_distance
 from keras_gans.evaluation import mixture_modes
+from keras_gans.evaluation import mode_kl_parts
 from keras_gans.evaluation import stacked_mnist_labels
 
 ANGLES = 2 * np.pi * np.arange(8) / 8
@@ -103,3 +104,48 @@ def test_mean_pairwise_distance_and_ratio():
     assert mean_pairwise_distance(np.ones((10, 3))) == 0.0
     assert diversity_ratio(three, np.array(three) * 0.5) == pytest.approx(0.5)
     assert diversity_ratio(three, np.ones((5, 2))) == 0.0
+
+
+def test_mode_kl_parts_one_biased_channel():
+    # Channel 0 is always 0, channels 1 and 2 take each pair once: p is
+    # uniform over 4 of 8 modes and equals the product of its marginals.
+    labels = np.array([[0, 0, 0], [0, 1, 1], [0, 0, 1], [0, 1, 0]])
+    parts = mode_kl_parts(labels, num_classes=2)
+    assert parts.total == pytest.approx(np.log(2))  # log 8 - log 4
+    assert parts.channels == pytest.approx((np.log(2), 0.0, 0.0))
+    assert parts.dependence == pytest.approx(0.0, abs=1e-12)
+
+
+def test_mode_kl_parts_dependent_channels():
+    # Every channel alone is uniform, but the three always agree: 2 of 8
+    # modes, all of the KL is dependence (log 8 - log 2 = log 4).
+    labels = np.array([[0, 0, 0], [1, 1, 1]] * 3)
+    parts = mode_kl_parts(labels, num_classes=2)
+    assert parts.channels == pytest.approx((0.0, 0.0, 0.0))
+    assert parts.dependence == pytest.approx(np.log(4))
+    assert parts.total == pytest.approx(np.log(4))
+
+
+def test_mode_kl_parts_adds_up_and_matches_class_modes():
+    rng = np.random.default_rng(0)
+    # Channel 0 favours low digits; channels 1 and 2 copy each other 30% of the time.
+    first = np.minimum(rng.geometric(0.3, 5000) - 1, 9)
+    second = rng.integers(0, 10, 5000)
+    third = np.where(rng.random(5000) < 0.3, second, rng.integers(0, 10, 5000))
+    labels = np.stack([first, second, third], axis=1)
+    parts = mode_kl_parts(labels)
+    assert parts.total == pytest.approx(sum(parts.channels) + parts.dependence)
+    assert parts.total == pytest.approx(class_modes(stacked_mnist_labels(labels), 1000).kl)
+    assert parts.channels[0] > 0.3 and max(parts.channels[1:]) < 0.01
+    assert parts.dependence > 0.1
+    probabilities = np.eye(10)[labels]  # (5000, 3, 10)
+    assert mode_kl_parts(probabilities) == parts
+
+
+def test_mode_kl_parts_errors():
+    with pytest.raises(ValueError, match="shape"):
+        mode_kl_parts(np.zeros(5, np.int64))
+    with pytest.raises(ValueError, match=r"\[0, 10\)"):
+        mode_kl_parts(np.array([[0, 10, 1]]))
+    with pytest.raises(ValueError, match="integer"):
+        mode_kl_parts(np.array([[0.5, 1.0, 2.0]]))

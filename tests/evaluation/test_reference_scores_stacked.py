@@ -9,12 +9,21 @@ import pytest
 from keras_gans import evaluation
 
 
-def test_uniform_generator_kl_matches_the_chi_square_mean(load_tool):
+def test_the_uniform_generator_scores_the_chi_square_means(load_tool):
     tool = load_tool("reference_scores")
-    kls = tool.uniform_mode_kls(evaluation, 10, 5000, 400, np.random.default_rng(0))
-    assert kls.shape == (400,) and np.all(kls > 0)
-    # 2 N KL is about chi-square with K - 1 degrees of freedom: mean (K-1)/(2N).
-    assert kls.mean() == pytest.approx(9 / (2 * 5000), rel=0.1)
+    labels = np.arange(10)
+    images = np.zeros((10, 28, 28, 1), np.uint8)
+    scores = tool.stacked_mnist_scores(evaluation, images, labels, labels, num_samples=20000,
+                                       repeats=10, seed=0)
+    n = 20000
+    # 2 N KL is about chi-square with (degrees of freedom) of each part:
+    # 999 for the 1000 modes, 3 x 9 for the channels, the rest dependence.
+    assert scores["uniform_kl"].mean() == pytest.approx(999 / (2 * n), rel=0.1)
+    assert scores["uniform_kl_channels"].mean() == pytest.approx(27 / (2 * n), rel=0.25)
+    assert scores["uniform_kl_dependence"].mean() == pytest.approx(972 / (2 * n), rel=0.1)
+    np.testing.assert_allclose(
+        scores["uniform_kl"], scores["uniform_kl_channels"] + scores["uniform_kl_dependence"])
+    np.testing.assert_array_equal(scores["uniform_modes"], 1000)
 
 
 def test_a_perfect_classifier_scores_the_true_digits(load_tool):
@@ -23,11 +32,11 @@ def test_a_perfect_classifier_scores_the_true_digits(load_tool):
     images = np.zeros((40, 28, 28, 1), np.uint8)
     scores = tool.stacked_mnist_scores(evaluation, images, labels, labels.copy(),
                                        num_samples=20000, repeats=2, seed=3)
-    assert set(scores) == {"classifier_modes", "classifier_kl", "true_modes", "true_kl",
-                           "uniform_kl"}
+    assert set(scores) == {f"{source}_{key}" for source in ("classifier", "true", "uniform")
+                           for key in ("modes", "kl", "kl_channels", "kl_dependence")}
     assert all(v.shape == (2,) for v in scores.values())
-    np.testing.assert_array_equal(scores["classifier_modes"], scores["true_modes"])
-    np.testing.assert_array_equal(scores["classifier_kl"], scores["true_kl"])
+    for key in ("modes", "kl", "kl_channels", "kl_dependence"):
+        np.testing.assert_array_equal(scores[f"classifier_{key}"], scores[f"true_{key}"])
     np.testing.assert_array_equal(scores["true_modes"], [1000, 1000])
     # Uniform digits: the stacks' KL is sampling noise, about 999 / 40000.
     assert scores["true_kl"].mean() == pytest.approx(999 / 40000, rel=0.2)
@@ -42,8 +51,11 @@ def test_a_classifier_that_sees_one_digit_finds_one_mode(load_tool):
     scores = tool.stacked_mnist_scores(evaluation, images, labels, np.zeros(20, np.int64),
                                        num_samples=500, repeats=1, seed=0)
     assert scores["classifier_modes"][0] == 1
-    # A point mass against 1000 equally likely modes: KL = log 1000.
+    # A point mass against 1000 equally likely modes: KL = log 1000, all of
+    # it the channels' (each a point mass: log 10), none dependence.
     assert scores["classifier_kl"][0] == pytest.approx(math.log(1000))
+    assert scores["classifier_kl_channels"][0] == pytest.approx(3 * math.log(10))
+    assert scores["classifier_kl_dependence"][0] == pytest.approx(0.0, abs=1e-12)
     assert scores["true_modes"][0] > 300
 
 
