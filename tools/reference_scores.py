@@ -359,8 +359,7 @@ def stacked_mode_scores(evaluation, modes):
     (`evaluation.mode_kl_parts`: the channels' digit imbalance and their
     dependence) of Stacked MNIST mode labels `100 a + 10 b + c`."""
     modes = np.asarray(modes)
-    parts = evaluation.mode_kl_parts(np.stack([modes // 100, modes // 10 % 10, modes % 10],
-                                              axis=1))
+    parts = evaluation.mode_kl_parts(evaluation.stacked_mnist_digits(modes))
     return {"modes": float(np.unique(modes).size), "kl": parts.total,
             "kl_channels": float(sum(parts.channels)), "kl_dependence": parts.dependence}
 
@@ -402,7 +401,18 @@ def _mean_std(values, fmt):
     return f"{values.mean():{fmt}} +- {std:{fmt}}"
 
 
-def stacked_main(args, argv, evaluation, start):
+def write_result(path, result):
+    """Writes a `--json_out` result dict, atomically (NumPy scalars as floats)."""
+    from keras_gans.io_utils import atomic_write
+
+    def write(tmp):
+        with open(tmp, "w") as f:
+            json.dump(result, f, indent=2, default=float)
+
+    atomic_write(path, write)
+
+
+def stacked_main(args, command, evaluation, start):
     """`--dataset=stacked_mnist`: the floor of the studies' modes and KL."""
     x_train, y_train, _, _, source = load_arrays("mnist", args.data_path)
     extractor = evaluation.get_extractor("mnist", value_range=(0, 255))
@@ -412,20 +422,13 @@ def stacked_main(args, argv, evaluation, start):
     scores = stacked_mnist_scores(evaluation, x_train[..., None], y_train, predicted,
                                   args.num_samples, args.repeats, args.seed)
     elapsed = time.time() - start
-    command = ("python tools/reference_scores.py " + " ".join(shlex.quote(a) for a in argv)).strip()
     result = {"command": command, "dataset": STACKED, "data": source,
               "num_samples": args.num_samples, "repeats": args.repeats, "seed": args.seed,
               "evaluator_accuracy_train": accuracy, "wall_time_s": elapsed,
               **{k: v.tolist() for k, v in scores.items()}}
     print(stacked_table(result), end="")
     if args.json_out:
-        from keras_gans.io_utils import atomic_write
-
-        def write(path):
-            with open(path, "w") as f:
-                json.dump(result, f, indent=2)
-
-        atomic_write(args.json_out, write)
+        write_result(args.json_out, result)
     return 0
 
 
@@ -438,11 +441,11 @@ def main(argv=None):
     start = time.time()
     from keras_gans import evaluation
 
+    command = ("python tools/reference_scores.py " + " ".join(shlex.quote(a) for a in argv)).strip()
     if args.dataset == STACKED:
-        return stacked_main(args, argv, evaluation, start)
+        return stacked_main(args, command, evaluation, start)
     arrays = load_arrays(args.dataset, args.data_path)
     rng = np.random.default_rng(args.seed)
-    command = ("python tools/reference_scores.py " + " ".join(shlex.quote(a) for a in argv)).strip()
     result = {"command": command, "dataset": args.dataset, "extractor": args.extractor,
               "data": arrays[-1]}
     if args.extractor == "fid_inception":
@@ -471,13 +474,7 @@ def main(argv=None):
         lines = [classifier_table(result)]
     print("\n".join(lines))
     if args.json_out:
-        from keras_gans.io_utils import atomic_write
-
-        def write(path):
-            with open(path, "w") as f:
-                json.dump(result, f, indent=2, default=float)
-
-        atomic_write(args.json_out, write)
+        write_result(args.json_out, result)
     return 0
 
 

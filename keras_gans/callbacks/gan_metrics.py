@@ -383,8 +383,7 @@ class GANMetrics(keras.callbacks.Callback):
         if "stacked_mnist" in wanted:
             modes = np.concatenate(triples)
             result = evaluation.class_modes(modes, 1000)
-            parts = evaluation.mode_kl_parts(np.stack([modes // 100, modes // 10 % 10, modes % 10],
-                                                      axis=1))
+            parts = evaluation.mode_kl_parts(evaluation.stacked_mnist_digits(modes))
             values.update(modes=float(result.classes), mode_kl=result.kl,
                           mode_kl_channels=float(sum(parts.channels)),
                           mode_kl_dependence=parts.dependence)

@@ -44,6 +44,7 @@ from keras_gans.evaluation.modes import ModeKLParts
 from keras_gans.evaluation.modes import class_modes
 from keras_gans.evaluation.modes import mixture_modes
 from keras_gans.evaluation.modes import mode_kl_parts
+from keras_gans.evaluation.modes import stacked_mnist_digits
 from keras_gans.evaluation.modes import stacked_mnist_labels
 from keras_gans.evaluation.moments import FeatureMoments
 from keras_gans.evaluation.precision_recall import DensityCoverage
@@ -86,5 +87,6 @@ __all__ = [
     "polynomial_kernel",
     "precision_recall",
     "PrecisionRecall",
+    "stacked_mnist_digits",
     "stacked_mnist_labels",
 ]

@@ -207,6 +207,13 @@ def stacked_mnist_labels(channel_labels):
     return values[:, 0] * 100 + values[:, 1] * 10 + values[:, 2]
 
 
+def stacked_mnist_digits(modes):
+    """The inverse of `stacked_mnist_labels`: modes `100 a + 10 b + c` back
+    to their digit triples, an int array (num_samples, 3), channel 0 first."""
+    modes = np.asarray(modes)
+    return np.stack([modes // 100, modes // 10 % 10, modes % 10], axis=1)
+
+
 @dataclasses.dataclass(frozen=True)
 class ModeKLParts:
     """Where a multi-channel mode histogram's KL to uniform comes from.

@@ -8,6 +8,7 @@ from keras_gans.evaluation import diversity_ratio
 from keras_gans.evaluation import mean_pairwise_distance
 from keras_gans.evaluation import mixture_modes
 from keras_gans.evaluation import mode_kl_parts
+from keras_gans.evaluation import stacked_mnist_digits
 from keras_gans.evaluation import stacked_mnist_labels
 
 ANGLES = 2 * np.pi * np.arange(8) / 8
@@ -93,6 +94,7 @@ def test_stacked_mnist_labels():
     digits = np.array([[1, 2, 3], [9, 9, 9], [0, 0, 7]])
     np.testing.assert_array_equal(stacked_mnist_labels(digits), [123, 999, 7])
     np.testing.assert_array_equal(stacked_mnist_labels(np.eye(10)[digits]), [123, 999, 7])
+    np.testing.assert_array_equal(stacked_mnist_digits([123, 999, 7]), digits)
     assert class_modes(stacked_mnist_labels(digits), 1000).classes == 3
 
 
