@@ -124,10 +124,14 @@ class TrainingStream:
     its checkpoint, sees exactly the batches an uninterrupted run would, and
     seeds differ in data order as well as in initial weights.
 
-    Build the stream (and call `from_step`) before
-    `keras.utils.set_random_seed`: tf.data cannot combine a global seed of 0
-    with the per-pass seed tensors used here (it tests `(global, op) ==
-    (0, 0)` in Python).
+    `from_step` clears TensorFlow's global seed, so call it before
+    `keras.utils.set_random_seed`. Why it clears it: tf.data pairs each
+    shuffle's seed with the global one; with none set it uses a fixed graph
+    seed instead, as in a fresh process. Cleared, a run shuffles the same
+    whatever ran before it in the process (a second run there would
+    otherwise shuffle by the first one's seed, and with a global seed of 0
+    fail outright: tf.data tests `(global, op) == (0, 0)` in Python, which
+    a per-pass seed tensor cannot answer).
     """
 
     def __init__(self, values, info, with_labels=False):
@@ -183,6 +187,7 @@ class TrainingStream:
                 seed=self.values["seed"], start_batch=step)
 
         first_pass, offset = divmod(step, self.steps_per_pass)
+        tf.random.set_seed(None)  # See the class docstring.
         passes = tf.data.Dataset.range(first_pass, 2**62)
         return passes.flat_map(self._one_pass).skip(offset).prefetch(tf.data.AUTOTUNE)
 
@@ -450,10 +455,16 @@ def metrics_callback(values, info, load_reference=True):
 
     metrics = tuple(values["metrics"])
     metrics = AUTO_METRICS[info.name] if metrics == ("auto",) else metrics
+    raw = values["eval_raw_generator"]
+    if raw and values["ema_decay"] is None:
+        raise ValueError("--eval_raw_generator scores the trained G beside its EMA; it needs "
+                         "--ema_decay (e.g. --ema_decay=0.999), or drop it.")
     if not metrics:
+        if raw:
+            raise ValueError("--eval_raw_generator adds raw_ metrics; give --metrics.")
         return None
     common = dict(num_samples=values["eval_num_samples"], seed=values["seed"] + 10_000,
-                  every_n_epochs=values["eval_every_n_epochs"])
+                  every_n_epochs=values["eval_every_n_epochs"], raw_generator=raw)
     extractor = values["extractor"]
     extractor = AUTO_EXTRACTORS.get(info.name) if extractor == "auto" else extractor
     if info.name in MIXTURES + ("stacked_mnist",):

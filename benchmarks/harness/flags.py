@@ -378,6 +378,10 @@ RUN_FLAGS = [
          "for CelebA.", check=_check_metrics),
     Flag("eval_num_samples", 2500, "Generated samples per evaluation.", low=2),
     Flag("eval_every_n_epochs", 1, "Evaluate every N epochs (and after the last).", low=1),
+    Flag("eval_raw_generator", False, "With --ema_decay: also score the trained G at each "
+         "evaluation (the EMA generator's metrics keep their keys; the trained G's are logged "
+         "as raw_fid, raw_is, ...), so one run compares EMA with no EMA on the same training "
+         "trajectory."),
     Flag("extractor", "auto", "Feature extractor of image metrics; auto: mnist for MNIST-like "
          "data, inception_v3 for CelebA."),
     Flag("fid_extractor", "none", "Network of FID and KID when it is not --extractor: "

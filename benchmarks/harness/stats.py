@@ -50,6 +50,12 @@ METRICS = {
     "diversity": MetricInfo("diversity", True, digits=3),
     "wall_time_s": MetricInfo("wall s", False, digits=1),
 }
+# `--eval_raw_generator` logs the trained G's scores of an EMA run under
+# `raw_` keys (GANMetrics' RAW_PREFIX); they read like the EMA's, after them.
+METRICS.update({
+    "raw_" + key: dataclasses.replace(info, title=f"{info.title} (raw G)")
+    for key, info in list(METRICS.items()) if key != "wall_time_s"
+})
 
 
 def metric_info(key):

@@ -65,6 +65,9 @@ _FID_METRICS = {"fid", "kid"}
 # `fid_inception`, Keras' ImageNet InceptionV3 one as `fid_inception_v3`, so
 # FIDs of different networks never share a log key, a metrics.jsonl column
 # or a table. Domain classifiers and user models add nothing.
+# Prefix of the keys `raw_generator=True` adds: the trained G's scores
+# beside the EMA generator's (`raw_fid` beside `fid`).
+RAW_PREFIX = "raw_"
 EXTRACTOR_KEY_SUFFIXES = {
     "fid_inception": "_inception",
     "fid_inception_v3": "_inception",
@@ -127,6 +130,13 @@ class GANMetrics(keras.callbacks.Callback):
     CSV columns or tables. `metric_extractors` maps each log key to the
     extractor that made it.
 
+    EMA runs: `generate` samples from the EMA of G (`GAN(ema_decay=...)`).
+    With `raw_generator=True` each evaluation also scores the trained G,
+    with the same latent draws, under the same keys prefixed `raw_`
+    (`raw_fid`, `raw_is`, ...): since the EMA never feeds back into
+    training, one run then compares EMA with no EMA on the same trajectory,
+    at twice the evaluation cost and none of a second run's.
+
     Epochs that are not evaluated: the last computed values are written
     again, so every epoch's logs hold every key (EarlyStopping and
     ModelCheckpoint never see a missing monitor, CSV columns stay aligned).
@@ -162,6 +172,10 @@ class GANMetrics(keras.callbacks.Callback):
         kid_subsets: `num_subsets` for KID.
         kid_subset_size: `subset_size` for KID.
         is_splits: Splits for the Inception Score.
+        raw_generator: Also score the trained G of a model with an EMA
+            generator, under `raw_`-prefixed keys (see above). The model
+            must have one (`ema_decay` set); otherwise `fit` stops at its
+            start with an error.
         verbose: 1 prints the values after each evaluation.
 
     Attributes:
@@ -186,6 +200,7 @@ class GANMetrics(keras.callbacks.Callback):
         kid_subsets=100,
         kid_subset_size=1000,
         is_splits=10,
+        raw_generator=False,
         verbose=0,
     ):
         super().__init__()
@@ -205,6 +220,7 @@ class GANMetrics(keras.callbacks.Callback):
         kid_subsets = checks.positive_int("kid_subsets", kid_subsets)
         kid_subset_size = checks.integer("kid_subset_size", kid_subset_size, minimum=2)
         is_splits = checks.positive_int("is_splits", is_splits)
+        raw_generator = checks.boolean("raw_generator", raw_generator)
         checks.choice("verbose", verbose, (0, 1))
         if std is not None:
             std = checks.positive_values("std", std)
@@ -250,6 +266,7 @@ class GANMetrics(keras.callbacks.Callback):
         self.kid_subsets = kid_subsets
         self.kid_subset_size = kid_subset_size
         self.is_splits = is_splits
+        self.raw_generator = raw_generator
         self.verbose = verbose
         self.history = []
         self._extractors = {}
@@ -269,11 +286,18 @@ class GANMetrics(keras.callbacks.Callback):
         source = self.fid_extractor if self._role(metric) == "fid" else self.extractor
         return key + EXTRACTOR_KEY_SUFFIXES.get(extractor_name(source), "")
 
+    def _generator_prefixes(self):
+        """Key prefixes of the generators scored: `""` (the sampling one),
+        then `RAW_PREFIX` with `raw_generator`."""
+        return ("", RAW_PREFIX) if self.raw_generator else ("",)
+
     @property
     def log_keys(self):
         """The keys this callback writes into logs, prefixed."""
         return tuple(
-            self.prefix + self._key(m, k) for m in self.metrics for k in METRIC_KEYS[m]
+            self.prefix + g + self._key(m, k)
+            for g in self._generator_prefixes()
+            for m in self.metrics for k in METRIC_KEYS[m]
         )
 
     @property
@@ -281,12 +305,13 @@ class GANMetrics(keras.callbacks.Callback):
         """Log key (prefixed) -> name of the extractor whose outputs made it
         (None for the extractor-free `"modes"`)."""
         names = {}
-        for m in self.metrics:
-            source = self.fid_extractor if self._role(m) == "fid" else self.extractor
-            for k in METRIC_KEYS[m]:
-                names[self.prefix + self._key(m, k)] = (
-                    None if m == "modes" else extractor_name(source)
-                )
+        for g in self._generator_prefixes():
+            for m in self.metrics:
+                source = self.fid_extractor if self._role(m) == "fid" else self.extractor
+                for k in METRIC_KEYS[m]:
+                    names[self.prefix + g + self._key(m, k)] = (
+                        None if m == "modes" else extractor_name(source)
+                    )
         return names
 
     def _get_extractor(self, role="main"):
@@ -338,13 +363,28 @@ class GANMetrics(keras.callbacks.Callback):
 
         Returns:
             A dict of unprefixed log key -> float (keys suffixed by the
-            extractor, as in `log_keys`).
+            extractor, as in `log_keys`; with `raw_generator`, the trained
+            G's values under `raw_` keys too).
         """
-        values = self._evaluate()
+        self._check_raw_generator()
+        scored = {"": self._evaluate()}
+        if self.raw_generator:
+            # The same latent draws (seeds) as the EMA generator's.
+            with self.model.sampling_from_raw_generator():
+                scored[RAW_PREFIX] = self._evaluate()
         return {
-            self._key(m, k): values[k]
+            g + self._key(m, k): values[k]
+            for g, values in scored.items()
             for m in self.metrics for k in METRIC_KEYS[m] if k in values
         }
+
+    def _check_raw_generator(self):
+        if self.raw_generator and getattr(self.model, "ema_generator", None) is None:
+            raise ValueError(
+                "GANMetrics(raw_generator=True) scores the trained G beside its "
+                "EMA, but this model has no EMA generator; set the model's "
+                "ema_decay (e.g. GAN(..., ema_decay=0.999)) or drop "
+                "raw_generator.")
 
     def _evaluate(self):
         wanted = set(self.metrics)
@@ -459,6 +499,9 @@ class GANMetrics(keras.callbacks.Callback):
         return values
 
     def on_train_begin(self, logs=None):
+        # Before any step: a raw_generator without an EMA would only fail at
+        # the first evaluation, after an epoch of training.
+        self._check_raw_generator()
         # A new fit starts evaluating afresh; the reference cache is kept.
         self._last_values = None
 
@@ -501,5 +544,6 @@ class GANMetrics(keras.callbacks.Callback):
             "kid_subsets": self.kid_subsets,
             "kid_subset_size": self.kid_subset_size,
             "is_splits": self.is_splits,
+            "raw_generator": self.raw_generator,
             "verbose": self.verbose,
         }

@@ -24,6 +24,7 @@ per-step tricks follow the field guide in TRICKS.md (items 1.2-1.4, 2.3, 2.4,
 3.3, 4.3 and 4.5), with the papers cited where each is implemented.
 """
 
+import contextlib
 import inspect
 import os
 import warnings
@@ -310,6 +311,8 @@ class GAN(keras.Model):
         self.sample_seed_generator = keras.random.SeedGenerator(
             sample_seed, name="sample_seed")
         self.ema_generator = self._make_ema_generator() if ema_decay is not None else None
+        # Set only inside `sampling_from_raw_generator()`.
+        self._sample_raw = False
         self._trackers = {name: keras.metrics.Mean(name=name) for name in self.log_names()}
         # The sub-networks are functional models, built at construction, so
         # the GAN needs no build step (and loading can restore into it).
@@ -889,8 +892,33 @@ class GAN(keras.Model):
 
     @property
     def sampling_generator(self):
-        """The generator that samples: the EMA one when `ema_decay` is set."""
-        return self.generator if self.ema_generator is None else self.ema_generator
+        """The generator that samples: the EMA one when `ema_decay` is set
+        (the trained G inside `sampling_from_raw_generator()`)."""
+        if self.ema_generator is None or self._sample_raw:
+            return self.generator
+        return self.ema_generator
+
+    @contextlib.contextmanager
+    def sampling_from_raw_generator(self):
+        """A block in which `generate` draws from the trained G, not its EMA.
+
+        An EMA run trains the very same G as the run without EMA (the
+        average never feeds back into training), so scoring both generators
+        at each evaluation compares "EMA" with "no EMA" in one run, paired
+        on the same training trajectory: `GANMetrics(raw_generator=True)`.
+        Without an EMA the block changes nothing.
+
+        ```python
+        with gan.sampling_from_raw_generator():
+            raw = gan.generate(16, seed=0)
+        ```
+        """
+        previous = self._sample_raw
+        self._sample_raw = True
+        try:
+            yield self
+        finally:
+            self._sample_raw = previous
 
     def update_ema(self):
         """Moves the EMA generator's weights toward G's (no-op without EMA).

@@ -275,6 +275,21 @@ def test_fid_extractor_flag_reaches_gan_metrics_and_names_its_keys():
         plan.resolve_run_flags(["--fid_extractor=mnist"], "v1")
 
 
+def test_eval_raw_generator_adds_raw_keys_and_needs_an_ema():
+    from benchmarks.harness import build
+
+    fv, _ = plan.resolve_run_flags(
+        ["--dataset=mnist", "--ema_decay=0.999", "--eval_raw_generator"], "v1")
+    values = fv.flag_values_dict()
+    callback = build.metrics_callback(values, build.data_info(values), load_reference=False)
+    assert callback.raw_generator is True
+    assert set(callback.log_keys) == {"fid", "kid", "is", "classes", "class_kl", "raw_fid",
+                                      "raw_kid", "raw_is", "raw_classes", "raw_class_kl"}
+    fv, _ = plan.resolve_run_flags(["--dataset=ring", "--eval_raw_generator"], "v1")
+    with pytest.raises(ValueError, match="--eval_raw_generator .* needs --ema_decay"):
+        build.check(fv.flag_values_dict())
+
+
 def test_a_variant_flag_on_a_model_that_would_ignore_it_is_refused():
     from benchmarks.harness import build
 

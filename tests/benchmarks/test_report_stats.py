@@ -116,6 +116,22 @@ def test_report_tables_hold_the_statistics(synthetic_study):
     assert "Quality against training time" not in markdown  # No time budget.
 
 
+def test_raw_generator_metrics_read_like_their_ema_ones_after_them(tmp_path):
+    study_dir = str(tmp_path / "toy_ema")
+    # One EMA run scored both generators: raw FIDs 3 lower on every seed.
+    for seed, fid in enumerate([20.0, 22.0, 27.0]):
+        _write_summary(study_dir, "baseline", seed, fid=fid + 1.0, raw_fid=fid + 1.0)
+        _write_summary(study_dir, "ema", seed, fid=fid + 4.0, raw_fid=fid + 1.0)
+    study = reporting.write_report(study_dir, plots=False)
+    assert study.metrics == ["fid", "raw_fid"]
+    info = stats.metric_info("raw_fid")
+    assert info.title == "classifier FID (raw G)" and info.higher_is_better is False
+    assert info.digits == stats.metric_info("fid").digits
+    assert stats.verdict(study.compare("ema", "fid"), False) == "worse"
+    assert study.compare("ema", "raw_fid").difference == 0.0
+    assert "raw_wall_time_s" not in stats.METRICS
+
+
 def test_csv_has_one_row_per_variation_and_metric(synthetic_study):
     reporting.write_report(synthetic_study, plots=False)
     with open(os.path.join(synthetic_study, "results.csv")) as f:

@@ -85,6 +85,29 @@ def test_ema_copies_batch_norm_statistics(ring_data):
         np.testing.assert_array_equal(average.numpy(), weight.numpy())
 
 
+def test_sampling_from_raw_generator_switches_generate_to_the_trained_g(
+        tiny_mlp_pair, ring_data):
+    gan = keras_gans.GAN(*tiny_mlp_pair(), latent_dim=4, ema_decay=0.9, seed=0)
+    gan.compile()
+    gan.fit(ring_data[:256], batch_size=64, epochs=1, verbose=0)
+    z = gan.sample_latents(32, seed=keras.random.SeedGenerator(5))
+    from_ema = ops.convert_to_numpy(gan.ema_generator(z, training=False))
+    from_g = ops.convert_to_numpy(gan.generator(z, training=False))
+    assert np.abs(from_ema - from_g).max() > 1e-4  # the average lags G
+    np.testing.assert_allclose(gan.generate(32, seed=5), from_ema, rtol=1e-6, atol=1e-6)
+    with gan.sampling_from_raw_generator():
+        assert gan.sampling_generator is gan.generator
+        np.testing.assert_allclose(gan.generate(32, seed=5), from_g, rtol=1e-6, atol=1e-6)
+    # Left on an error too.
+    with pytest.raises(RuntimeError), gan.sampling_from_raw_generator():
+        raise RuntimeError("inside")
+    assert gan.sampling_generator is gan.ema_generator
+    # Without an EMA the block changes nothing.
+    plain = keras_gans.GAN(*tiny_mlp_pair(), latent_dim=4, seed=0)
+    with plain.sampling_from_raw_generator():
+        assert plain.sampling_generator is plain.generator
+
+
 # Packing ---------------------------------------------------------------------
 def test_pack_samples_concatenates_consecutive_samples_along_the_last_axis():
     vectors = np.arange(12, dtype="float32").reshape(6, 2)
