@@ -60,14 +60,14 @@ _NEEDS_PROBABILITIES = {"is", "classes"}
 # The distances papers report in Inception features: `fid_extractor`
 # computes these when given.
 _FID_METRICS = {"fid", "kid"}
+# Prefix of the keys `raw_generator=True` adds: the trained G's scores
+# beside the EMA generator's (`raw_fid` beside `fid`).
+RAW_PREFIX = "raw_"
 # Log-key suffixes of metrics computed in Inception features, by extractor
 # name: a classifier FID is logged as `fid`, the published-comparable one as
 # `fid_inception`, Keras' ImageNet InceptionV3 one as `fid_inception_v3`, so
 # FIDs of different networks never share a log key, a metrics.jsonl column
 # or a table. Domain classifiers and user models add nothing.
-# Prefix of the keys `raw_generator=True` adds: the trained G's scores
-# beside the EMA generator's (`raw_fid` beside `fid`).
-RAW_PREFIX = "raw_"
 EXTRACTOR_KEY_SUFFIXES = {
     "fid_inception": "_inception",
     "fid_inception_v3": "_inception",
