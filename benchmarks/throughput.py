@@ -371,7 +371,9 @@ def markdown_table(results):
                      f"{row['ratio_to_reference']:.3f} | {row['gflop_per_s']:.1f} |")
     env = results["environment"]
     versions = env.get("versions", {})
-    described = "; ".join([env.get("device", "unknown device")] + [
+    # Results written before `cpu_features` was recorded have no such key.
+    features = [f"CPU flags {' '.join(env['cpu_features'])}"] if env.get("cpu_features") else []
+    described = "; ".join([env.get("device", "unknown device")] + features + [
         f"{name} {versions[key]}" for key, name in
         (("tensorflow", "TF"), ("keras", "Keras")) if key in versions])
     lines += ["", f"Batch {results['batch_size']}, {results['steps']} timed steps per row "

@@ -612,9 +612,39 @@ def device_description():
     return f"CPU: {cpu} ({os.cpu_count()} cores visible)"
 
 
+# The /proc/cpuinfo flags that decide which oneDNN kernels TensorFlow runs on
+# a CPU: two hosts both named "AMD EPYC" ran the same DCGAN run in 27-31 and
+# 12-17 minutes, and mixed_bfloat16's speed against float32 depends on whether
+# the host has AMX or only AVX-512 BF16, so a wall time needs them beside it.
+CPU_SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16",
+                   "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
+
+
+def cpu_features(cpuinfo_path="/proc/cpuinfo"):
+    """The `CPU_SPEED_FLAGS` the first CPU of `cpuinfo_path` has, in that
+    order; an empty list where the file is missing (not Linux)."""
+    try:
+        with open(cpuinfo_path, encoding="utf-8") as f:
+            line = next((line for line in f if line.split(":", 1)[0].strip() == "flags"), "")
+    except OSError:
+        return []
+    present = set(line.split(":", 1)[1].split()) if ":" in line else set()
+    return [flag for flag in CPU_SPEED_FLAGS if flag in present]
+
+
+def load_average():
+    """The 1-, 5- and 15-minute load averages, or None where the platform has
+    none: above `os.cpu_count()`, the run shared its cores with other work."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
 def environment():
-    """`git_commit`, `versions` (Python, TensorFlow, Keras, NumPy, keras_gans)
-    and `device`: written into every result."""
+    """`git_commit`, `versions` (Python, TensorFlow, Keras, NumPy, keras_gans),
+    `device`, `cpu_features` and `load_average` (at the time of the call, the
+    end of a run): written into every result."""
     import keras
     import tensorflow as tf
 
@@ -623,7 +653,8 @@ def environment():
     versions = dict(python=platform.python_version(), tensorflow=tf.__version__,
                     keras=keras.__version__, numpy=np.__version__,
                     keras_gans=getattr(keras_gans, "__version__", "unknown"))
-    return {"git_commit": git_commit(), "versions": versions, "device": device_description()}
+    return {"git_commit": git_commit(), "versions": versions, "device": device_description(),
+            "cpu_features": cpu_features(), "load_average": load_average()}
 
 
 # --- Planning: check and cost.

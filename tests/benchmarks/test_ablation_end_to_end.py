@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from benchmarks.harness import build
 from benchmarks.harness import run_dir
 
 PROJECT_ROOT = os.path.dirname(
@@ -88,6 +89,8 @@ def test_two_concurrent_studies_on_one_folder_train_each_run_once(
             assert summary["final"]["fid"] == records[-1]["fid"]
             assert summary["versions"]["keras"] and summary["git_commit"]
             assert summary["device"] and summary["wall_time_s"] > 0
+            assert set(summary["cpu_features"]) <= set(build.CPU_SPEED_FLAGS)
+            assert summary["load_average"] is None or len(summary["load_average"]) == 3
             policy = "mixed_bfloat16" if variation == "smooth" else "float32"
             assert summary["dtype_policy"] == policy and summary["replicas"] == 1
             assert os.path.getsize(os.path.join(folder, "samples.png")) > 100

@@ -395,3 +395,20 @@ def test_every_wgan_preset_is_costed_with_its_own_critic_steps_when_n_critic_is_
     # WGANGP's default is 5 critic steps, as the explicit --n_critic=5.
     assert seconds["--model=wgangp"] == seconds["--model=wgangp --n_critic=5"]
     assert seconds["--model=wgangp"] > seconds["--model=wgangp --n_critic=1"] > 0
+
+
+def test_cpu_features_lists_the_speed_flags_of_the_first_cpu_in_table_order(tmp_path):
+    from benchmarks.harness import build
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(
+        "processor\t: 0\nmodel name\t: AMD EPYC\n"
+        "flags\t\t: fpu sse2 amx_tile avx512f avx2 avx512_bf16 avx512fp16 fma\n\n"
+        "processor\t: 1\nflags\t\t: fpu amx_int8\n"
+    )
+    # Table order, not file order; avx512fp16 is not avx512_fp16; the second
+    # CPU's amx_int8 is not read.
+    assert build.cpu_features(str(cpuinfo)) == ["avx2", "fma", "avx512f", "avx512_bf16", "amx_tile"]
+    (tmp_path / "noflags").write_text("processor\t: 0\nmodel name\t: x\n")
+    assert build.cpu_features(str(tmp_path / "noflags")) == []
+    assert build.cpu_features(str(tmp_path / "missing")) == []

@@ -26,6 +26,8 @@ def test_markdown_table_lists_every_row_with_its_ratio():
     assert lines[2] == "| plain-Keras reference, float32 | 100.0 | 1.000 | 5.0 |"
     assert lines[3] == "| GAN + pack=2, float32 | 50.0 | 0.500 | 2.5 |"
     assert "CPU: toy; TF 2.x; Keras 3.y" in table
+    flagged = dict(TOY, environment=dict(TOY["environment"], cpu_features=["avx2", "amx_tile"]))
+    assert "CPU: toy; CPU flags avx2 amx_tile; TF 2.x" in throughput.markdown_table(flagged)
 
 
 def test_update_readme_rewrites_only_the_block_and_needs_one():
