@@ -573,14 +573,17 @@ def configure_runtime(values, threads=0):
     return tf.distribute.get_strategy()
 
 
-def git_commit(root=PROJECT_ROOT):
-    """The checkout's commit, with `-dirty` when tracked files differ from it."""
+def git_commit(root=PROJECT_ROOT, results_dir=os.path.join("benchmarks", "results")):
+    """The checkout's commit, with `-dirty` when tracked files other than
+    those under `results_dir` differ from it: resuming a committed study
+    rewrites its study.json and report, which changes results, not code."""
     try:
         commit, dirty = (
             subprocess.run(command, cwd=root, capture_output=True, text=True, check=True,
                            timeout=10).stdout.strip()
             for command in (["git", "rev-parse", "HEAD"],
-                            ["git", "status", "--porcelain", "--untracked-files=no"])
+                            ["git", "status", "--porcelain", "--untracked-files=no", "--",
+                             ".", f":(exclude){results_dir}"])
         )
     except (OSError, subprocess.SubprocessError):
         return "unknown"

@@ -412,3 +412,26 @@ def test_cpu_features_lists_the_speed_flags_of_the_first_cpu_in_table_order(tmp_
     (tmp_path / "noflags").write_text("processor\t: 0\nmodel name\t: x\n")
     assert build.cpu_features(str(tmp_path / "noflags")) == []
     assert build.cpu_features(str(tmp_path / "missing")) == []
+
+
+def test_git_commit_is_dirty_for_changed_code_but_not_for_changed_results(tmp_path):
+    import subprocess
+
+    from benchmarks.harness import build
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "code.py").write_text("a = 1\n")
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "study.json").write_text("{}\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x")
+    head = build.git_commit(str(tmp_path), results_dir="results")
+    assert len(head) == 40 and not head.endswith("-dirty")
+    (tmp_path / "results" / "study.json").write_text('{"commands": []}\n')
+    (tmp_path / "untracked.py").write_text("")
+    assert build.git_commit(str(tmp_path), results_dir="results") == head
+    (tmp_path / "code.py").write_text("a = 2\n")
+    assert build.git_commit(str(tmp_path), results_dir="results") == head + "-dirty"
