@@ -637,7 +637,9 @@ def cpu_features(cpuinfo_path="/proc/cpuinfo"):
 
 def load_average():
     """The 1-, 5- and 15-minute load averages, or None where the platform has
-    none: above `os.cpu_count()`, the run shared its cores with other work."""
+    none: a rough measure of how much the run shared its cores (one run's own
+    TensorFlow threads already count, so compare it with `os.cpu_count()`
+    between runs, not against it)."""
     try:
         return [round(value, 2) for value in os.getloadavg()]
     except (AttributeError, OSError):
