@@ -605,14 +605,24 @@ def device_description():
         names.append(details.get("device_name", device.name))
     if names:
         return ", ".join(names)
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f
-                        if line.startswith("model name")), cpu)
-    except OSError:
-        pass
+    cpu = first_cpu_info().get("model name") or platform.processor() or platform.machine()
     return f"CPU: {cpu} ({os.cpu_count()} cores visible)"
+
+
+def first_cpu_info(cpuinfo_path="/proc/cpuinfo"):
+    """The `key: value` fields of the first CPU in `cpuinfo_path` (up to the
+    first blank line), or {} where the file is missing (not Linux)."""
+    fields = {}
+    try:
+        with open(cpuinfo_path, encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    break
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
+    except OSError:
+        return {}
+    return fields
 
 
 # The /proc/cpuinfo flags that decide which oneDNN kernels TensorFlow runs on
@@ -626,12 +636,7 @@ CPU_SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx5
 def cpu_features(cpuinfo_path="/proc/cpuinfo"):
     """The `CPU_SPEED_FLAGS` the first CPU of `cpuinfo_path` has, in that
     order; an empty list where the file is missing (not Linux)."""
-    try:
-        with open(cpuinfo_path, encoding="utf-8") as f:
-            line = next((line for line in f if line.split(":", 1)[0].strip() == "flags"), "")
-    except OSError:
-        return []
-    present = set(line.split(":", 1)[1].split()) if ":" in line else set()
+    present = set(first_cpu_info(cpuinfo_path).get("flags", "").split())
     return [flag for flag in CPU_SPEED_FLAGS if flag in present]
 
 

@@ -409,6 +409,8 @@ def test_cpu_features_lists_the_speed_flags_of_the_first_cpu_in_table_order(tmp_
     # Table order, not file order; avx512fp16 is not avx512_fp16; the second
     # CPU's amx_int8 is not read.
     assert build.cpu_features(str(cpuinfo)) == ["avx2", "fma", "avx512f", "avx512_bf16", "amx_tile"]
+    # The same parser gives device_description its model name.
+    assert build.first_cpu_info(str(cpuinfo))["model name"] == "AMD EPYC"
     (tmp_path / "noflags").write_text("processor\t: 0\nmodel name\t: x\n")
     assert build.cpu_features(str(tmp_path / "noflags")) == []
     assert build.cpu_features(str(tmp_path / "missing")) == []
