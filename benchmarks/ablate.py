@@ -137,18 +137,29 @@ def write_study_files(runs, names, baseline):
 
 
 def print_plan(runs, mine, costs, command):
+    from benchmarks.harness import launcher as launcher_lib
     from benchmarks.harness import run_dir as run_dir_lib
 
-    per_run, total = plan_lib.estimate(mine, costs, FLAGS.output_dir, FLAGS.parallel)
+    sources = {}
+    for run in mine:
+        if run.status(FLAGS.output_dir) != run_dir_lib.FINISHED:
+            source = launcher_lib.reuse_source(run, FLAGS.output_dir, FLAGS.reuse_from)
+            if source is not None:
+                sources[run.name] = source
+    per_run, total = plan_lib.estimate(mine, costs, FLAGS.output_dir, FLAGS.parallel,
+                                       copies=sources)
     print(
         f"{len(runs)} runs planned, {len(mine)} in shard {FLAGS.shard_index} of "
         f"{FLAGS.num_shards}, {FLAGS.parallel} at a time:"
     )
     for run, (seconds, source) in zip(mine, per_run):
         state = run.status(FLAGS.output_dir)
-        cost = "" if state == run_dir_lib.FINISHED else (
-            f" ~{plan_lib.format_duration(seconds)} ({source})"
-        )
+        if state == run_dir_lib.FINISHED:
+            cost = ""
+        elif run.name in sources:
+            cost = f" copy of {sources[run.name]}"
+        else:
+            cost = f" ~{plan_lib.format_duration(seconds)} ({source})"
         print(f"  {run.name} [{state}]{cost}")
     print(
         f"Estimated time: {plan_lib.format_duration(total)} (rough: measured runs "
@@ -184,6 +195,7 @@ def main(argv):
         threads=FLAGS.threads,
         run_timeout=FLAGS.run_timeout,
         steps_per_execution=FLAGS.steps_per_execution,
+        reuse_from=FLAGS.reuse_from,
     )
     if FLAGS.dry_run:
         print_plan(runs, mine, costs, launcher.command(mine[0]) if mine else [])

@@ -32,6 +32,7 @@ builder's or constructor's own default in place.
 import dataclasses
 import difflib
 import math
+import os
 import re
 
 from absl import flags as absl_flags
@@ -228,6 +229,16 @@ def _check_datasets(names):
         return f"unknown {unknown}; valid: {', '.join(DATASETS)}."
     if len(set(names)) != len(names):
         return f"lists a dataset twice: {names}; each would train the same runs."
+    return None
+
+
+def _check_reuse_from(folders):
+    missing = [f for f in folders if not os.path.isdir(f)]
+    if missing:
+        return (
+            f"{missing} is not a folder; give study folders such as "
+            "benchmarks/results/level1_20k_mnist (each holding <variation>/seed_<k>)."
+        )
     return None
 
 
@@ -436,6 +447,11 @@ STUDY_FLAGS = [
          "argument). The weights are bit-identical to 1; small models train faster (the "
          "quickstart's MLPs about 1.5x at 10). Must divide every run's steps per epoch.",
          low=1),
+    Flag("reuse_from", [], "Study folders (e.g. benchmarks/results/level1_20k_mnist) whose "
+         "finished runs are copied instead of trained where this study plans a run of the "
+         "same flags (the same experiment, whatever its variation is called there), e.g. the "
+         "baseline several studies share; each copy's summary.json names its source "
+         "(reused_from).", check=_check_reuse_from),
     Flag("num_shards", 1, "Split the run list over this many machines.", low=1),
     Flag("shard_index", 0, "Which shard this machine runs (0-based).", low=0),
     Flag("published", None, "Published table printed beside ours (keys in harness/report.py); "

@@ -81,7 +81,7 @@ def quiet_native_stderr():
 @dataclasses.dataclass
 class RunResult:
     """Outcome of one planned run: "skipped" (finished already, or by another
-    process), "finished" or "failed", with this attempt's wall time and exit
+    process), "copied" (from a `reuse_from` study), "finished" or "failed", with this attempt's wall time and exit
     code."""
 
     spec: object
@@ -100,13 +100,29 @@ def estimate_remaining(durations, remaining, running_elapsed, parallel):
     return work / max(1, min(parallel, remaining + len(running_elapsed)))
 
 
-def prepare(spec, output_dir):
+def reuse_source(spec, output_dir, reuse_from):
+    """The finished run in the study folders `reuse_from` that `spec` can be
+    copied from instead of trained (`run_dir.find_finished_run`), or `None`:
+    none there, or `spec`'s own folder already holds something of the same
+    experiment (finished, resumable, or the log of a run cut short), which
+    is kept and finished or trained as usual."""
+    if not reuse_from:
+        return None
+    path = spec.run_dir(output_dir)
+    if run_dir_lib.same_flags(path, spec.flags_text, spec.default_lines):
+        return None
+    return run_dir_lib.find_finished_run(reuse_from, spec.flags_text, spec.default_lines)
+
+
+def prepare(spec, output_dir, reuse_from=()):
     """Readies a run's folder, under its lock.
 
     Returns:
         `run_dir.FINISHED`, `RESUMABLE` or `FRESH`. A folder holding another
-        experiment is set aside first (`run_dir.set_aside_stale`); the run's
-        `flags.txt` is written for a fresh or resumable run.
+        experiment is set aside first (`run_dir.set_aside_stale`); then a
+        run that a study folder of `reuse_from` holds finished is copied
+        from there (`reuse_source`: FINISHED); else the run's `flags.txt` is
+        written for a fresh or resumable run.
     """
     path = spec.run_dir(output_dir)
     state = spec.status(output_dir)
@@ -115,6 +131,11 @@ def prepare(spec, output_dir):
     moved = run_dir_lib.set_aside_stale(path, spec.flags_text, spec.default_lines)
     if moved:
         print(f"{spec.name}: flags changed; previous results moved to {moved}")
+    source = reuse_source(spec, output_dir, reuse_from)
+    if source is not None:
+        origin = run_dir_lib.copy_finished_run(source, path)
+        print(f"{spec.name}: copied from {source} (the same flags; trained as {origin}).")
+        return run_dir_lib.FINISHED
     run_dir_lib.write_text(os.path.join(path, run_dir_lib.FLAGS_FILE), spec.flags_text)
     return state
 
@@ -131,12 +152,16 @@ class Launcher:
         run_timeout: Seconds before a run process is killed (0: never).
         python: Interpreter of the run processes.
         echo: Whether run output is printed (always written to log.txt).
+        reuse_from: Study folders whose finished runs of the same flags
+            are copied instead of trained (`prepare`), e.g. the baseline
+            that several studies share.
     """
 
     def __init__(self, runs, output_dir, parallel=2, threads=0, run_timeout=0,
-                 python=sys.executable, echo=True, steps_per_execution=1):
+                 python=sys.executable, echo=True, steps_per_execution=1, reuse_from=()):
         if parallel < 1:
             raise ValueError(f"--parallel must be >= 1; got {parallel}.")
+        self.reuse_from = tuple(reuse_from)
         self.runs, self.output_dir, self.parallel = list(runs), output_dir, parallel
         self.threads, self.run_timeout, self.python, self.echo = threads, run_timeout, python, echo
         self.steps_per_execution = steps_per_execution
@@ -216,9 +241,10 @@ class Launcher:
                     "it; waiting for it before reporting."
                 )
             return None
-        if prepare(spec, self.output_dir) == run_dir_lib.FINISHED:
+        copy = reuse_source(spec, self.output_dir, self.reuse_from) is not None
+        if prepare(spec, self.output_dir, self.reuse_from) == run_dir_lib.FINISHED:
             lock.release()
-            results[index] = RunResult(spec, "skipped")
+            results[index] = RunResult(spec, "copied" if copy else "skipped")
             if index in announced:
                 self._print(f"{spec.name}: finished by the other process.")
             return None
@@ -228,14 +254,17 @@ class Launcher:
         total = len(self.runs)
         results = [None] * total
         pending = []
+        copies = 0
         for index, spec in enumerate(self.runs):
             if spec.status(self.output_dir) == run_dir_lib.FINISHED:
                 results[index] = RunResult(spec, "skipped")
             else:
                 pending.append(index)
+                copies += reuse_source(spec, self.output_dir, self.reuse_from) is not None
+        copied = f"{copies} to copy from --reuse_from, " if self.reuse_from else ""
         self._print(
-            f"{total} runs: {total - len(pending)} already finished, "
-            f"{len(pending)} to train, {self.parallel} at a time."
+            f"{total} runs: {total - len(pending)} already finished, {copied}"
+            f"{len(pending) - copies} to train, {self.parallel} at a time."
         )
         durations = []
         announced = set()

@@ -206,12 +206,13 @@ def _without_seed(flags_text):
     )
 
 
-def estimate(runs, costs, output_dir, parallel):
+def estimate(runs, costs, output_dir, parallel, copies=()):
     """Rough seconds per run and for the whole plan.
 
     A run's time is taken from finished runs of the same configuration in
     `output_dir` when there are some (measured beats modelled), else from
-    `build.Cost`'s FLOP model. Runs already finished cost nothing.
+    `build.Cost`'s FLOP model. Runs already finished cost nothing, nor do
+    those named in `copies` (`RunSpec.name`s copied from another study).
 
     Returns:
         `(per_run, total_seconds)`: a list of `(seconds, source)` in plan
@@ -233,6 +234,8 @@ def estimate(runs, costs, output_dir, parallel):
         key = _without_seed(run.flags_text)
         if done:
             per_run.append((0.0, "finished"))
+        elif run.name in copies:
+            per_run.append((0.0, "copied"))
         elif key in measured:
             per_run.append((sum(measured[key]) / len(measured[key]), "measured"))
         else:

@@ -12,6 +12,10 @@ Layout of `output_dir/<study>/<variation>/seed_<k>/`:
 - `damaged/`: checkpoints that failed their integrity check, kept for a look;
 - `log.txt`: the run's console output; `generator/`: the export.
 
+A run copied from another study (`copy_finished_run`: the same flags, so the
+same experiment) holds the same files, its `summary.json` naming the source
+under `reused_from`.
+
 Beside the folder, `.seed_<k>.lock` is the run's lock (see `RunLock`).
 
 Every file is written to a temporary name and renamed into place, so a run
@@ -44,6 +48,9 @@ DAMAGED_DIR = "damaged"
 EXPORT_DIR = "generator"
 # Two, so that a damaged newest checkpoint still leaves one to resume from.
 KEEP_CHECKPOINTS = 2
+
+# summary.json key of a copied run: `<study>/<variation>/seed_<k>` it came from.
+REUSED_KEY = "reused_from"
 
 FINISHED = "finished"
 RESUMABLE = "resumable"
@@ -286,6 +293,61 @@ def status(run_dir, flags_text, default_lines=()):
     if latest_checkpoint(run_dir) is not None:
         return RESUMABLE
     return FRESH
+
+
+def find_finished_run(study_dirs, flags_text, default_lines=()):
+    """A finished run, in one of the study folders `study_dirs`, of the
+    experiment `flags_text` (`same_flags`), whatever its variation is called
+    there; `None` if there is none. Folders are searched in the order given,
+    runs by name; folders set aside as stale are never taken."""
+    for study_dir in study_dirs:
+        for candidate in sorted(glob.glob(os.path.join(study_dir, "*", "seed_*"))):
+            if ".stale-" in os.path.basename(candidate):
+                continue
+            if status(candidate, flags_text, default_lines) == FINISHED:
+                return candidate
+    return None
+
+
+def run_name(run_dir):
+    """`<study>/<variation>/seed_<k>`: the last three parts of a run folder."""
+    parts = os.path.normpath(os.path.abspath(run_dir)).split(os.sep)
+    return "/".join(parts[-3:])
+
+
+def copy_finished_run(source, run_dir):
+    """Copies the finished run `source` into `run_dir` as a finished run.
+
+    Every file comes along except checkpoints (a finished run has none
+    left) and damaged ones; `summary.json` gains `REUSED_KEY`, the source's
+    `run_name` (or the source's own `reused_from` if it is a copy too, so
+    the record always names the run that trained). The copy is assembled
+    under a hidden name beside `run_dir` and renamed into place, with the
+    summary written last, so a copy cut short leaves no run that looks
+    finished.
+
+    Raises:
+        FileExistsError: `run_dir` holds files (only an absent or empty
+            folder is replaced: nothing measured is overwritten).
+    """
+    run_dir = os.path.normpath(run_dir)
+    if os.path.isdir(run_dir) and os.listdir(run_dir):
+        raise FileExistsError(
+            f"{run_dir} holds files; a copied run only goes into an absent or empty folder."
+        )
+    parent, name = os.path.split(run_dir)
+    os.makedirs(parent, exist_ok=True)
+    staging = os.path.join(parent, f".{name}.copy-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)  # Left by a copy killed before.
+    shutil.copytree(source, staging, ignore=shutil.ignore_patterns(
+        CHECKPOINT_DIR, DAMAGED_DIR, SUMMARY_FILE, "*.tmp*"))
+    summary = read_json(os.path.join(source, SUMMARY_FILE))
+    summary.setdefault(REUSED_KEY, run_name(source))
+    write_json(os.path.join(staging, SUMMARY_FILE), summary)
+    if os.path.isdir(run_dir):
+        os.rmdir(run_dir)
+    os.rename(staging, run_dir)
+    return summary[REUSED_KEY]
 
 
 def set_aside_stale(run_dir, flags_text, default_lines=()):

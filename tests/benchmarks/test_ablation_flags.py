@@ -211,6 +211,7 @@ def _study_flags(*args):
         ("--datasets=ring,rnig", "--datasets unknown"),
         ("--study=../../x", "--study names a folder under --output_dir"),
         ("--parallel=0", "flag --parallel=0"),
+        ("--reuse_from=/no/such/study", r"--reuse_from \['/no/such/study'\] is not a folder"),
     ],
 )
 def test_study_flags_are_checked_when_parsed(arg, match):

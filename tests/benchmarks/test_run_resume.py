@@ -271,6 +271,102 @@ def test_launcher_waits_for_a_run_another_process_owns_then_skips_it(
     assert "s_ring/a/seed_0: finished by the other process." in printed
 
 
+def _finished(spec_or_text, folder, final=None):
+    text = getattr(spec_or_text, "flags_text", spec_or_text)
+    run_dir.write_text(os.path.join(folder, "flags.txt"), text)
+    run_dir.write_jsonl(os.path.join(folder, "metrics.jsonl"), [{"epoch": 1, "fid": 9.0}])
+    run_dir.write_json(os.path.join(folder, "summary.json"),
+                       {"seed": 0, "final": final or {"fid": 9.0}, "wall_time_s": 60.0})
+
+
+def test_a_finished_run_is_found_by_its_flags_and_copied_without_checkpoints(tmp_path):
+    other = str(tmp_path / "other_ring")
+    # The same experiment under another variation name, a stale copy of it,
+    # and another experiment.
+    source = os.path.join(other, "base", "seed_0")
+    _finished("--a=1\n--seed=0\n", source)
+    _touch(os.path.join(source, "samples", "epoch_0001.png"))
+    _touch(os.path.join(source, "checkpoints", "epoch_0001.keras"))
+    _finished("--a=1\n--seed=0\n", os.path.join(other, "aaa", "seed_0.stale-20260101"))
+    _finished("--a=2\n--seed=0\n", os.path.join(other, "aab", "seed_0"))
+    assert run_dir.find_finished_run([other], "--a=1\n--seed=0\n") == source
+    assert run_dir.find_finished_run([other], "--a=1\n--seed=1\n") is None
+    assert run_dir.find_finished_run([str(tmp_path / "absent"), other], "--a=2\n--seed=0\n") \
+        == os.path.join(other, "aab", "seed_0")
+
+    target = str(tmp_path / "new_ring" / "baseline" / "seed_0")
+    os.makedirs(target)  # Empty (as a claimed run's folder may be): replaced.
+    assert run_dir.copy_finished_run(source, target) == "other_ring/base/seed_0"
+    assert run_dir.status(target, "--a=1\n--seed=0\n") == run_dir.FINISHED
+    assert sorted(os.listdir(target)) == ["flags.txt", "metrics.jsonl", "samples", "summary.json"]
+    summary = run_dir.read_json(os.path.join(target, "summary.json"))
+    assert summary == {"seed": 0, "final": {"fid": 9.0}, "wall_time_s": 60.0,
+                       "reused_from": "other_ring/base/seed_0"}
+    assert run_dir.read_jsonl(os.path.join(target, "metrics.jsonl")) == [{"epoch": 1, "fid": 9.0}]
+    assert os.listdir(os.path.dirname(target)) == ["seed_0"]  # No staging folder left.
+    # A copy of a copy still names the run that trained.
+    again = str(tmp_path / "third_ring" / "b" / "seed_0")
+    assert run_dir.copy_finished_run(target, again) == "other_ring/base/seed_0"
+    # A folder with files in it is never overwritten.
+    with pytest.raises(FileExistsError, match="absent or empty folder"):
+        run_dir.copy_finished_run(source, again)
+    assert run_dir.read_json(os.path.join(again, "summary.json"))["reused_from"] == \
+        "other_ring/base/seed_0"
+
+
+def test_launcher_copies_runs_reuse_from_holds_and_trains_the_rest(
+    tmp_path, monkeypatch, capsys
+):
+    fake = tmp_path / "fake_python"
+    fake.write_text(FAKE_RUN.format(python=sys.executable))
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    calls = tmp_path / "calls.txt"
+    monkeypatch.setenv("CALLS_FILE", str(calls))
+    out = str(tmp_path / "out")
+    # An earlier study trained the shared baseline (called "base" there) for
+    # seeds 0 and 1, and seed 1 of this study was already started here.
+    earlier = variations_lib.parse_variations(["base"], ("d_steps",))
+    for spec in plan.plan_study("old", [], earlier, [0, 1], ["ring"]):
+        _finished(spec, spec.run_dir(str(tmp_path / "results")), {"fid": 5.0 + spec.seed})
+    reuse = [str(tmp_path / "results" / "old_ring")]
+    variations = variations_lib.parse_variations(["baseline", "d2:d_steps=2"], ("d_steps",))
+    runs = plan.plan_study("s", [], variations, [0, 1], ["ring"])
+    started = runs[2].run_dir(out)  # baseline/seed_1, same flags, a checkpoint.
+    run_dir.write_text(os.path.join(started, "flags.txt"), runs[2].flags_text)
+    _touch(run_dir.checkpoint_path(started, 1))
+    assert launcher_lib.reuse_source(runs[0], out, reuse) == os.path.join(
+        reuse[0], "base", "seed_0")
+    assert launcher_lib.reuse_source(runs[2], out, reuse) is None  # Resumes instead.
+    assert launcher_lib.reuse_source(runs[0], out, ()) is None
+
+    results = launcher_lib.Launcher(runs, out, parallel=2, python=str(fake),
+                                    reuse_from=reuse).run()
+    assert [r.outcome for r in results] == ["copied", "finished", "finished", "finished"]
+    assert sorted(calls.read_text().split()) == sorted(r.run_dir(out) for r in runs[1:])
+    printed = capsys.readouterr().out
+    assert "4 runs: 0 already finished, 1 to copy from --reuse_from, 3 to train" in printed
+    assert "s_ring/baseline/seed_0: copied from " in printed
+    assert "(the same flags; trained as old_ring/base/seed_0)." in printed
+    summary = run_dir.read_json(os.path.join(runs[0].run_dir(out), "summary.json"))
+    assert summary["final"] == {"fid": 5.0} and summary["reused_from"] == "old_ring/base/seed_0"
+
+    # The report says which runs were copied, and from where.
+    from benchmarks.harness import report
+
+    for spec in runs[1:]:  # The fake run writes seed 0 into every summary.
+        path = os.path.join(spec.run_dir(out), "summary.json")
+        run_dir.write_json(path, dict(run_dir.read_json(path), seed=spec.seed))
+    text = report.markdown_report(report.load_study(os.path.join(out, "s_ring")))
+    assert ("Runs copied from another study (`ablate.py --reuse_from`: the same flags, so "
+            "the same experiment, trained once): `baseline/seed_0` from "
+            "`old_ring/base/seed_0`.") in text
+    # Nothing left to train or copy: the same command does nothing.
+    calls.write_text("")
+    results = launcher_lib.Launcher(runs, out, parallel=2, python=str(fake),
+                                    reuse_from=reuse).run()
+    assert [r.outcome for r in results] == ["skipped"] * 4 and calls.read_text() == ""
+
+
 def test_eta_is_mean_duration_times_remaining_work_over_parallel_runs():
     assert launcher_lib.estimate_remaining([], 3, [], 2) is None
     # 4 runs left at 10 s each, one run 4 s in: (40 + 6) / 2.
