@@ -75,7 +75,12 @@ def study_name(argv):
 
 
 def plan(argv):
-    """Flags -> (all runs, this shard's runs, variation names, baseline)."""
+    """Flags -> (all runs, this shard's runs, the study's variation names,
+    baseline). The names are every variation the study declares, in its
+    order, also those `--only_variations`/`--skip_variations` leave out of
+    this command: `study.json` records the whole study, so a baseline
+    skipped by the first command (copied or trained later) still heads
+    the report."""
     variations = harness_flags.parse_variations(
         FLAGS.variation, RUN_FLAG_NAMES, STUDY_FLAG_NAMES
     )
@@ -93,7 +98,6 @@ def plan(argv):
     variations = harness_flags.select(
         variations, FLAGS.only_variations, FLAGS.skip_variations
     )
-    names = [v.name for v in variations]
     runs = plan_lib.plan_study(
         study_name(argv),
         plan_lib.base_args(FLAGS, RUN_FLAG_NAMES),
@@ -102,7 +106,7 @@ def plan(argv):
         FLAGS.datasets or [FLAGS.dataset],
     )
     mine = plan_lib.shard(runs, FLAGS.num_shards, FLAGS.shard_index)
-    return runs, mine, names, baseline
+    return runs, mine, every, baseline
 
 
 def write_study_files(runs, names, baseline):

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from benchmarks.harness import plan
+from benchmarks.harness import run_dir
 from benchmarks.harness import flags as variations_lib
 from benchmarks.harness.flags import VariationError
 from benchmarks.harness.flags import parse_variation
@@ -227,6 +228,37 @@ def test_cli_bad_value_fails_before_any_run_naming_the_flag(python_env, tmp_path
     assert result.returncode == 2
     assert "--seeds takes seeds >= 0; got -1." in result.stderr
     assert not os.listdir(tmp_path)
+
+
+@pytest.mark.slow
+def test_cli_reuse_from_copies_a_shared_run_and_study_json_keeps_the_declared_order(
+    python_env, tmp_path, tiny_ring_args
+):
+    out = str(tmp_path)
+    base = [f"--output_dir={out}", "--seeds=0", "--parallel=1", "--epochs=1",
+            "--steps_per_epoch=4", "--noreport", *tiny_ring_args]
+    # First study: its baseline left out of the first command.
+    first = _ablate(*base, "--study=one", "--variation=baseline", "--variation=d2:d_steps=2",
+                    "--skip_variations=baseline", env=python_env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "1 runs: 0 already finished, 1 to train" in first.stdout
+    meta = run_dir.read_json(os.path.join(out, "one_ring", "study.json"))
+    assert meta["variations"] == ["baseline", "d2"] and meta["baseline"] == "baseline"
+
+    # Second study: its "more_d" is one's "d2" (the same flags): copied, not trained.
+    args = [*base, "--study=two", "--variation=plain:g_steps=2", "--variation=more_d:d_steps=2",
+            f"--reuse_from={os.path.join(out, 'one_ring')}"]
+    dry = _ablate(*args, "--dry_run", env=python_env)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "two_ring/more_d/seed_0 [fresh] copy of " + os.path.join(out, "one_ring", "d2",
+                                                                     "seed_0") in dry.stdout
+    second = _ablate(*args, env=python_env)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "2 runs: 0 already finished, 1 to copy from --reuse_from, 1 to train" in second.stdout
+    assert "start (two_ring)" in second.stdout and second.stdout.count("start (") == 1
+    source = run_dir.read_json(os.path.join(out, "one_ring", "d2", "seed_0", "summary.json"))
+    copy = run_dir.read_json(os.path.join(out, "two_ring", "more_d", "seed_0", "summary.json"))
+    assert copy == {**source, "reused_from": "one_ring/d2/seed_0"}
 
 
 def test_stabiliser_flags_become_the_library_objects():
