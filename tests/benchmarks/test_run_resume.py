@@ -204,14 +204,22 @@ with open(os.path.join(run_dir, "summary.json"), "w") as f:
 """
 
 
-def test_launcher_skips_finished_runs_and_reports_failures(
-    tmp_path, monkeypatch, capsys
-):
+@pytest.fixture
+def fake_python(tmp_path, monkeypatch):
+    """`(interpreter, calls file)`: FAKE_RUN as the run processes' Python,
+    appending each run folder it is started on to the calls file."""
     fake = tmp_path / "fake_python"
     fake.write_text(FAKE_RUN.format(python=sys.executable))
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     calls = tmp_path / "calls.txt"
     monkeypatch.setenv("CALLS_FILE", str(calls))
+    return fake, calls
+
+
+def test_launcher_skips_finished_runs_and_reports_failures(
+    tmp_path, fake_python, capsys
+):
+    fake, calls = fake_python
     names = ("baseline", "broken:d_steps=2", "smooth:real_label=0.9")
     variations = variations_lib.parse_variations(list(names), ("d_steps", "real_label"))
     runs = plan.plan_study("s", [], variations, [0, 1], ["ring"])
@@ -237,13 +245,9 @@ def test_launcher_skips_finished_runs_and_reports_failures(
 
 
 def test_launcher_waits_for_a_run_another_process_owns_then_skips_it(
-    tmp_path, monkeypatch, capsys
+    tmp_path, fake_python, capsys
 ):
-    fake = tmp_path / "fake_python"
-    fake.write_text(FAKE_RUN.format(python=sys.executable))
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    calls = tmp_path / "calls.txt"
-    monkeypatch.setenv("CALLS_FILE", str(calls))
+    fake, calls = fake_python
     variations = variations_lib.parse_variations(["a", "b:d_steps=2"], ("d_steps",))
     runs = plan.plan_study("s", [], variations, [0], ["ring"])
     out = str(tmp_path / "out")
@@ -315,13 +319,9 @@ def test_a_finished_run_is_found_by_its_flags_and_copied_without_checkpoints(tmp
 
 
 def test_launcher_copies_runs_reuse_from_holds_and_trains_the_rest(
-    tmp_path, monkeypatch, capsys
+    tmp_path, fake_python, capsys
 ):
-    fake = tmp_path / "fake_python"
-    fake.write_text(FAKE_RUN.format(python=sys.executable))
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    calls = tmp_path / "calls.txt"
-    monkeypatch.setenv("CALLS_FILE", str(calls))
+    fake, calls = fake_python
     out = str(tmp_path / "out")
     # An earlier study trained the shared baseline (called "base" there) for
     # seeds 0 and 1, and seed 1 of this study was already started here.
