@@ -521,6 +521,21 @@ def test_launcher_passes_steps_per_execution_to_each_run(tmp_path, run_flag_name
     assert "--steps_per_execution=1" in launcher_lib.Launcher(runs, str(tmp_path)).command(runs[0])
 
 
+def test_parallel_runs_share_the_cores_instead_of_each_taking_all(tmp_path, run_flag_names):
+    assert launcher_lib.default_threads(2, cores=2) == 1
+    assert launcher_lib.default_threads(2, cores=16) == 8
+    assert launcher_lib.default_threads(3, cores=16) == 5
+    assert launcher_lib.default_threads(4, cores=2) == 1  # Never 0 threads.
+    assert launcher_lib.default_threads(1, cores=16) == 0  # Alone: TensorFlow's default.
+    runs = plan.plan_study("s", [], variations_lib.parse_variations(["baseline"], run_flag_names),
+                           [0], ["ring"])
+    cores = len(os.sched_getaffinity(0))
+    command = launcher_lib.Launcher(runs, str(tmp_path), parallel=2).command(runs[0])
+    assert f"--threads={max(1, cores // 2)}" in command
+    assert "--threads=0" in launcher_lib.Launcher(runs, str(tmp_path), parallel=1).command(runs[0])
+    assert "--threads=3" in launcher_lib.Launcher(runs, str(tmp_path), threads=3).command(runs[0])
+
+
 def test_a_run_whose_epoch_is_not_whole_blocks_fails_before_training(
     tmp_path, tiny_ring_args, python_env
 ):
