@@ -81,8 +81,9 @@ def settings(parallel, available):
 def summarize(seconds_by_setting):
     """`{name: [run seconds]}` -> rows `(name, mean, ratio to the
     first setting's mean)`: above 1 is faster than the first."""
-    first = statistics.mean(next(iter(seconds_by_setting.values())))
-    return [(name, statistics.mean(w), first / statistics.mean(w)) for name, w in seconds_by_setting.items()]
+    means = {name: statistics.mean(s) for name, s in seconds_by_setting.items()}
+    first = next(iter(means.values()))
+    return [(name, mean, first / mean) for name, mean in means.items()]
 
 
 def train(output_dir, study, threads):
