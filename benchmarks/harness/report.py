@@ -320,7 +320,9 @@ def markdown_report(study, figures=()):
     ]
     if copies:
         out += ["", "Runs copied from another study (`ablate.py --reuse_from`: the same "
-                "flags, so the same experiment, trained once): " + ", ".join(copies) + "."]
+                "flags, so the same experiment, trained once): " + ", ".join(copies)
+                + ". Their wall times are the source runs', measured on the host that "
+                "trained them."]
     out += ["", "## Results", ""]
     body = [
         [v, str(study.describe(v, columns[0]).n)] + [_cell(study, v, m) for m in columns]

@@ -359,7 +359,8 @@ def test_launcher_copies_runs_reuse_from_holds_and_trains_the_rest(
     text = report.markdown_report(report.load_study(os.path.join(out, "s_ring")))
     assert ("Runs copied from another study (`ablate.py --reuse_from`: the same flags, so "
             "the same experiment, trained once): `baseline/seed_0` from "
-            "`old_ring/base/seed_0`.") in text
+            "`old_ring/base/seed_0`. Their wall times are the source runs', measured on "
+            "the host that trained them.") in text
     # Nothing left to train or copy: the same command does nothing.
     calls.write_text("")
     results = launcher_lib.Launcher(runs, out, parallel=2, python=str(fake),
