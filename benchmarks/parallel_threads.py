@@ -17,7 +17,6 @@ evaluation of 5,000 samples, as the converged preset does every 1,000
 steps: about 5 minutes on 2 cores. Run it on an otherwise idle machine.
 """
 
-import json
 import os
 import statistics
 import subprocess
@@ -62,13 +61,6 @@ def define_flags():
                         "folder, removed at the end.")
 
 
-def cores():
-    """The cores this process may use."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 def settings(parallel, available):
     """`[(name, threads per run)]`: what TensorFlow's default amounts to
     (every core in each run) and the launcher's default."""
@@ -93,8 +85,8 @@ def train(output_dir, study, threads):
     study spends. Not `wall_time_s`, which also counts the end of the run
     (final checkpoint, samples): there one of two runs ending together
     sometimes stalls for 30-60 s (seen in about half the level 1 runs on
-    Fashion-MNIST, whatever the threads), a few seconds per 20-minute
-    run that would swamp a 1,000-step measurement."""
+    Fashion-MNIST, whatever the threads): under 5% of a 20-minute run,
+    but it would swamp a 1,000-step measurement."""
     seeds = ",".join(str(s) for s in range(FLAGS.parallel))
     command = [
         sys.executable, ABLATE, f"--flagfile={FLAGS.study_flagfile}",
@@ -119,7 +111,7 @@ def train(output_dir, study, threads):
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    available = cores()
+    available = launcher_lib.available_cores()
     chosen = settings(FLAGS.parallel, available)
     seconds_by_setting = {name: [] for name, _ in chosen}
     started = time.time()

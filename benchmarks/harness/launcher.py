@@ -81,8 +81,8 @@ def quiet_native_stderr():
 @dataclasses.dataclass
 class RunResult:
     """Outcome of one planned run: "skipped" (finished already, or by another
-    process), "copied" (from a `reuse_from` study), "finished" or "failed", with this attempt's wall time and exit
-    code."""
+    process), "copied" (from a `reuse_from` study), "finished" or "failed",
+    with this attempt's wall time and exit code."""
 
     spec: object
     outcome: str
@@ -100,19 +100,24 @@ def estimate_remaining(durations, remaining, running_elapsed, parallel):
     return work / max(1, min(parallel, remaining + len(running_elapsed)))
 
 
+def available_cores():
+    """The cores this process may use: its CPU affinity where the platform
+    has one, else the machine's count."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def default_threads(parallel, cores=None):
     """TensorFlow threads per run process when none are asked for: the
-    cores this process may use (`cores`, default its CPU affinity) shared
+    cores this process may use (`cores`, default `available_cores`) shared
     by the `parallel` runs, at least 1; 0 (TensorFlow's own default, every
     core) for one run at a time. TensorFlow's default in each of two runs
-    on 2 cores oversubscribes them: 1 thread each made the level studies'
-    DCGAN epochs about 11% faster (README, "The ablation harness")."""
+    on 2 cores oversubscribes them: 1 thread each trained the level
+    studies' DCGAN 1.15x faster (`benchmarks/parallel_threads.py`)."""
     if parallel <= 1:
         return 0
-    if cores is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-            os.cpu_count() or 1)
-    return max(1, cores // parallel)
+    return max(1, (cores or available_cores()) // parallel)
 
 
 def reuse_source(spec, output_dir, reuse_from):
@@ -129,15 +134,20 @@ def reuse_source(spec, output_dir, reuse_from):
     return run_dir_lib.find_finished_run(reuse_from, spec.flags_text, spec.default_lines)
 
 
+# `prepare`'s state of a run it has just copied from a `reuse_from` study.
+COPIED = "copied"
+
+
 def prepare(spec, output_dir, reuse_from=()):
     """Readies a run's folder, under its lock.
 
     Returns:
-        `run_dir.FINISHED`, `RESUMABLE` or `FRESH`. A folder holding another
-        experiment is set aside first (`run_dir.set_aside_stale`); then a
-        run that a study folder of `reuse_from` holds finished is copied
-        from there (`reuse_source`: FINISHED); else the run's `flags.txt` is
-        written for a fresh or resumable run.
+        `run_dir.FINISHED`, `RESUMABLE`, `FRESH` or `COPIED`. A folder
+        holding another experiment is set aside first
+        (`run_dir.set_aside_stale`); then a run that a study folder of
+        `reuse_from` holds finished is copied from there (`reuse_source`:
+        COPIED, finished now); else the run's `flags.txt` is written for a
+        fresh or resumable run.
     """
     path = spec.run_dir(output_dir)
     state = spec.status(output_dir)
@@ -150,7 +160,7 @@ def prepare(spec, output_dir, reuse_from=()):
     if source is not None:
         origin = run_dir_lib.copy_finished_run(source, path)
         print(f"{spec.name}: copied from {source} (the same flags; trained as {origin}).")
-        return run_dir_lib.FINISHED
+        return COPIED
     run_dir_lib.write_text(os.path.join(path, run_dir_lib.FLAGS_FILE), spec.flags_text)
     return state
 
@@ -258,10 +268,10 @@ class Launcher:
                     "it; waiting for it before reporting."
                 )
             return None
-        copy = reuse_source(spec, self.output_dir, self.reuse_from) is not None
-        if prepare(spec, self.output_dir, self.reuse_from) == run_dir_lib.FINISHED:
+        state = prepare(spec, self.output_dir, self.reuse_from)
+        if state in (run_dir_lib.FINISHED, COPIED):
             lock.release()
-            results[index] = RunResult(spec, "copied" if copy else "skipped")
+            results[index] = RunResult(spec, "copied" if state == COPIED else "skipped")
             if index in announced:
                 self._print(f"{spec.name}: finished by the other process.")
             return None
