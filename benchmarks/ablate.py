@@ -207,6 +207,8 @@ def main(argv):
     studies = write_study_files(runs, names, baseline)
     try:
         results = launcher.run()
+    except launcher_lib.Stopped as stop:
+        sys.exit(128 + stop.signum)  # The shell's status for a signal's end.
     except KeyboardInterrupt:
         sys.exit(130)
     failed = [r for r in results if r.outcome == "failed"]

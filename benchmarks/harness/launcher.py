@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -165,6 +166,37 @@ def prepare(spec, output_dir, reuse_from=()):
     return state
 
 
+class Stopped(KeyboardInterrupt):
+    """A stop signal (SIGTERM) reached the launcher: handled as Ctrl-C is,
+    with the signal's number in `signum` for the exit status."""
+
+    def __init__(self, signum):
+        super().__init__(f"stopped by signal {signum}")
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stop_on_sigterm():
+    """Turns SIGTERM into `Stopped` for the duration, so that `kill` (and
+    a batch scheduler's stop) ends the run processes and frees their locks
+    the way Ctrl-C does, instead of leaving them training unsupervised. A
+    launcher started in the background by a shell ignores Ctrl-C's SIGINT,
+    so SIGTERM is how such a study is stopped. Only the main thread can set
+    a handler; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Stopped(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 class Launcher:
     """Trains planned runs in subprocesses.
 
@@ -230,15 +262,17 @@ class Launcher:
     def run(self):
         """Trains every run that is not finished yet.
 
-        On Ctrl-C the run processes are stopped and `KeyboardInterrupt`
-        propagates; their checkpoints stay, so the same command resumes them.
+        On Ctrl-C or SIGTERM the run processes are stopped and
+        `KeyboardInterrupt` (`Stopped` for SIGTERM) propagates; their
+        checkpoints stay, so the same command resumes them.
 
         Returns:
             A list of `RunResult`, in plan order.
         """
         running = {}  # index -> (process, start time, pump thread, lock)
         try:
-            return self._run(running)
+            with stop_on_sigterm():
+                return self._run(running)
         except KeyboardInterrupt:
             for process, _, _, _ in running.values():
                 process.terminate()

@@ -197,6 +197,11 @@ except BlockingIOError:
 with open(os.environ["CALLS_FILE"], "a") as f:
     f.write(run_dir + "\\n")
 print("Epoch 1/1", flush=True)
+if "slow" in run_dir:  # Trains until stopped, its pid beside its log.
+    import time
+    with open(os.path.join(run_dir, "pid"), "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(120)
 if "broken" in run_dir:
     sys.exit(3)
 with open(os.path.join(run_dir, "summary.json"), "w") as f:
@@ -273,6 +278,47 @@ def test_launcher_waits_for_a_run_another_process_owns_then_skips_it(
     printed = capsys.readouterr().out
     assert f"another process (pid {os.getpid()}) is training it" in printed
     assert "s_ring/a/seed_0: finished by the other process." in printed
+
+
+STOPPABLE_LAUNCHER = """
+import sys
+from benchmarks.harness import flags, launcher, plan
+runs = plan.plan_study("s", [], flags.parse_variations(["slow"], ()), [0, 1], ["ring"])
+try:
+    launcher.Launcher(runs, sys.argv[1], parallel=2, python=sys.argv[2]).run()
+except launcher.Stopped as stop:
+    sys.exit(128 + stop.signum)
+"""
+
+
+def test_sigterm_stops_the_launcher_and_its_runs_and_frees_their_locks(tmp_path, fake_python):
+    fake, calls = fake_python
+    out = tmp_path / "out"
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", STOPPABLE_LAUNCHER, str(out), str(fake)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    )
+    folders = [out / "s_ring" / "slow" / f"seed_{s}" for s in (0, 1)]
+    deadline = time.time() + 60
+    while not all((f / "pid").exists() and (f / "pid").read_text() for f in folders):
+        assert launcher.poll() is None, launcher.stdout.read()
+        assert time.time() < deadline, "the runs did not start within 60 s"
+        time.sleep(0.05)
+    pids = [int((f / "pid").read_text()) for f in folders]
+
+    launcher.send_signal(signal.SIGTERM)
+    output = launcher.communicate(timeout=30)[0]
+    assert launcher.returncode == 128 + signal.SIGTERM, output
+    assert "Interrupted: finished runs and end-of-epoch checkpoints are kept" in output
+    for pid in pids:  # Ended, not orphaned: the launcher waited for them.
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    for folder in folders:  # Free for the next launcher, and not finished.
+        lock = run_dir.RunLock(str(folder))
+        assert lock.acquire()
+        lock.release()
+        assert not (folder / "summary.json").exists()
 
 
 def _finished(spec_or_text, folder, final=None):
