@@ -47,14 +47,15 @@ def fail(message):
 
 def readme_main():
     text = run_dir_lib.read_text(FLAGS.readme)
-    updated, names = report.update_readme(text, FLAGS.results_dir)
+    changed = []
+    updated, names = report.update_readme(text, FLAGS.results_dir, changed)
     if not names:
         print(f"{FLAGS.readme}: no <!-- results:STUDY --> block.")
     elif FLAGS.check:
         if updated != text:
             print(
                 f"{FLAGS.readme} disagrees with {FLAGS.results_dir} in "
-                f"{', '.join(names)}; rerun without --check to update it."
+                f"{', '.join(changed)}; rerun without --check to update it."
             )
             sys.exit(1)
         print(f"{FLAGS.readme}: {len(names)} block(s) match {FLAGS.results_dir}.")

@@ -604,7 +604,7 @@ def _render_verdicts(match, results_dir):
                          options["datasets"].split(","), options["metric"])
 
 
-def update_readme(text, results_dir):
+def update_readme(text, results_dir, changed=None):
     """`text` with every results block regenerated from `results_dir`.
 
     A block is `<!-- results:STUDY [metrics=a,b] [variations=x,y]
@@ -615,10 +615,20 @@ def update_readme(text, results_dir):
     metric=m -->` ... `<!-- /verdicts:NAME -->` block becomes `verdict_table`
     of those studies and datasets.
 
+    Args:
+        changed: A list that gets the name of each block whose content
+            changes (what `report.py --check` names), if given.
+
     Returns:
         `(new_text, names of the blocks)`.
     """
     names = []
+
+    def note(match, content):
+        old = match.group(0)[len(match.group(1)):len(match.group(0)) - len(match.group(match.re.groups))]
+        if changed is not None and content != old:
+            changed.append(match.group("name"))
+        return content
 
     def replace(match):
         names.append(match.group("name"))
@@ -628,15 +638,15 @@ def update_readme(text, results_dir):
         listed = {key: options[key].split(",") if key in options else None
                   for key in ("metrics", "variations")}
         study = load_study(os.path.join(results_dir, match.group("name")))
-        return readme_table(study, listed["metrics"], interval=options.get("interval") == "true",
-                            variations=listed["variations"],
-                            published=options.get("published") == "true")
+        return note(match, readme_table(
+            study, listed["metrics"], interval=options.get("interval") == "true",
+            variations=listed["variations"], published=options.get("published") == "true"))
 
     text = run_dir_lib.replace_blocks(text, _BLOCK, replace, required=False)
 
     def replace_verdicts(match):
         names.append(match.group("name"))
-        return _render_verdicts(match, results_dir)
+        return note(match, _render_verdicts(match, results_dir))
 
     return run_dir_lib.replace_blocks(text, _VERDICT_BLOCK, replace_verdicts,
                                       required=False), names

@@ -246,10 +246,13 @@ def test_readme_blocks_are_regenerated_from_results_and_drift_is_caught(
     )
     expected_p = stats.paired_comparison({0: 2, 1: 3, 2: 7}, {0: 1, 1: 2, 2: 3}).p_value
     assert f"| smooth | 3 | 4.0 ± 2.6 | 20.0 ± 0.0 | +2.0 (p={expected_p:.3g}) |" in updated
-    assert reporting.update_readme(updated, results_dir) == (updated, ["toy_ring"])
-    # A result that changes makes the README disagree.
+    changed = []
+    assert reporting.update_readme(updated, results_dir, changed) == (updated, ["toy_ring"])
+    assert changed == []
+    # A result that changes makes the README disagree, in that block.
     _write_summary(synthetic_study, "late", 0, modes=9.0, high_quality=0.9, mode_kl=0.0)
-    assert reporting.update_readme(updated, results_dir)[0] != updated
+    assert reporting.update_readme(updated, results_dir, changed)[0] != updated
+    assert changed == ["toy_ring"]
 
 
 def test_report_py_readme_writes_a_change_leaves_a_match_and_check_fails_on_drift(
