@@ -625,7 +625,7 @@ def update_readme(text, results_dir, changed=None):
     names = []
 
     def note(match, content):
-        old = match.group(0)[len(match.group(1)):len(match.group(0)) - len(match.group(match.re.groups))]
+        old = match.string[match.end(1):match.start(match.re.groups)]  # Between the markers.
         if changed is not None and content != old:
             changed.append(match.group("name"))
         return content
