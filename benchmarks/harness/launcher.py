@@ -326,7 +326,8 @@ class Launcher:
         self._print(
             f"{total} runs: {total - len(pending)} already finished, {copied}"
             f"{len(pending) - copies} to train, {self.parallel} at a time"
-            + (f" ({self.threads} TensorFlow threads each)." if self.threads else ".")
+            + (f" ({self.threads} TensorFlow thread{'s' if self.threads > 1 else ''} each)."
+               if self.threads else ".")
         )
         durations = []
         announced = set()

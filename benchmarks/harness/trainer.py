@@ -231,6 +231,10 @@ def train_run(values, run_dir, threads=0, verbose=2, steps_per_execution=1):
         "wall_time_s": round(recorder.elapsed, 3),
         "dtype_policy": keras.mixed_precision.global_policy().name,
         "replicas": strategy.num_replicas_in_sync,
+        # How it ran, which the flags do not say: the wall time depends on
+        # both, the weights on neither.
+        "threads": threads,
+        "steps_per_execution": steps_per_execution,
         "process_time_s": round(time.time() - process_start, 3),
         "resumed_from_epoch": epochs_done,
         "damaged_checkpoints": damaged,

@@ -42,6 +42,8 @@ def _study_args(output_dir, data_dir):
         "--grid_samples=16",
         "--seeds=0,1",
         "--parallel=1",
+        "--threads=1",
+        "--steps_per_execution=3",
         "--variation=baseline",
         # Also checks the pass-through of a dtype policy and of the export.
         "--variation=smooth:real_label=0.9,export=true,mixed_precision=mixed_bfloat16",
@@ -65,7 +67,7 @@ def test_two_concurrent_studies_on_one_folder_train_each_run_once(
     for process, (out, err) in zip(processes, outputs):
         assert process.returncode == 0, out + err
         # (The second may start after the first has finished a run.)
-        assert "4 runs: " in out and " to train, 1 at a time." in out
+        assert "4 runs: " in out and " to train, 1 at a time (1 TensorFlow thread each)." in out
         assert "cuda" not in out + err and "absl::InitializeLog" not in out + err
     out = outputs[0][0] + outputs[1][0]
     # Every run started exactly once, by one of the two.
@@ -93,6 +95,7 @@ def test_two_concurrent_studies_on_one_folder_train_each_run_once(
             assert summary["load_average"] is None or len(summary["load_average"]) == 3
             policy = "mixed_bfloat16" if variation == "smooth" else "float32"
             assert summary["dtype_policy"] == policy and summary["replicas"] == 1
+            assert summary["threads"] == 1 and summary["steps_per_execution"] == 3
             assert os.path.getsize(os.path.join(folder, "samples.png")) > 100
             assert os.path.exists(os.path.join(folder, "log.txt"))
             exported = os.path.join(folder, "generator", "saved_model.pb")
