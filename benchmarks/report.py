@@ -12,7 +12,8 @@ numbers where the study follows a paper's protocol), `results.csv` and
 side instead, each one's difference from the first paired by seed.
 With `--readme`: regenerates every `<!-- results:STUDY -->` block of that
 file (and every `<!-- verdicts:NAME -->` block: better / worse / no
-resolved difference per variation and dataset) from the study folders under
+resolved difference per variation and dataset, with Holm-corrected p-values)
+from the study folders under
 `--results_dir`; `--check` only reports
 whether the file is up to date (exit 1 if not).
 """

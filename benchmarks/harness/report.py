@@ -251,10 +251,13 @@ def _cell(study, variation, metric):
     return _mean_std(study.describe(variation, metric), stats.metric_info(metric).digits)
 
 
-def _difference(comparison, digits, interval=False):
+def _difference(comparison, digits, interval=False, adjusted=None):
     """`+d (p=...)`, with `interval` `+d [low, high] (p=...)` (95% t-interval
-    of the mean paired difference, when there are 2+ seeds)."""
+    of the mean paired difference, when there are 2+ seeds), with `adjusted`
+    `(p=..., Holm ...)`."""
     p = "p n/a" if comparison.p_value is None else f"p={comparison.p_value:.3g}"
+    if adjusted is not None:
+        p += f", Holm {adjusted:.3g}"
     ci = ""
     if interval and not math.isnan(comparison.ci_low):
         ci = f" [{comparison.ci_low:+.{digits}f}, {comparison.ci_high:+.{digits}f}]"
@@ -549,7 +552,9 @@ def verdict_table(results_dir, studies, datasets, metric):
     """One row per variation of `studies`, one column per dataset: how the
     variation compares with its study's baseline on `metric` ("better",
     "worse" or "no resolved difference" from the 95% t-interval of the
-    paired difference, which the cell shows).
+    paired difference, which the cell shows with its p-value and that
+    p-value corrected by `stats.holm` over the study's variations on the
+    dataset), then a note saying what the correction means.
 
     The study run on `dataset` is the folder `plan.study_folder(study,
     dataset)` under `results_dir`; a dataset it has not run on (yet) reads
@@ -577,19 +582,29 @@ def verdict_table(results_dir, studies, datasets, metric):
             _block_choice(study, "metric", [metric], study.metrics)
             variations += [v for v in study.variations
                            if v != study.baseline and v not in variations]
+        # Each study on each dataset is one family for Holm's correction:
+        # its variations, each against its baseline.
+        compared = {}
+        for dataset, study in loaded.items():
+            family = [v for v in study.variations if v != study.baseline and v in study.runs]
+            comparisons = [study.compare(v, metric) for v in family]
+            adjusted = stats.holm([c.p_value for c in comparisons])
+            compared[dataset] = dict(zip(family, zip(comparisons, adjusted)))
         for variation in variations:
             row = [f"`{name}`", variation]
             for dataset in datasets:
-                study = loaded.get(dataset)
-                if study is None or variation not in study.runs:
+                if variation not in compared.get(dataset, {}):
                     row.append("not run")
                     continue
-                c = study.compare(variation, metric)
+                c, adjusted = compared[dataset][variation]
                 word = stats.verdict(c, info.higher_is_better)
                 word = word if word in ("n/a", "no resolved difference") else f"**{word}**"
-                row.append(f"{word}: {_difference(c, info.digits, interval=True)}")
+                row.append(f"{word}: {_difference(c, info.digits, True, adjusted)}")
             body.append(row)
-    return "\n".join(_markdown_table(header, body)) + "\n"
+    note = ("\nHolm: the p-value adjusted for the number of variations the study "
+            "compares with its baseline on that dataset (Holm's step-down method); "
+            "below 0.05, the verdict holds at a 5% family-wise error rate over them.\n")
+    return "\n".join(_markdown_table(header, body)) + "\n" + note
 
 
 def _render_verdicts(match, results_dir):

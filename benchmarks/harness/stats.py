@@ -141,6 +141,32 @@ def verdict(comparison, higher_is_better):
     return "no resolved difference"
 
 
+def holm(p_values):
+    """Holm's step-down adjustment of a family of p-values.
+
+    With the m defined p-values sorted, p(1) <= ... <= p(m), the adjusted
+    p(i) is max over k <= i of min(1, (m - k + 1) p(k)): a comparison whose
+    adjusted p is below alpha is resolved with a family-wise error rate of
+    alpha over the m comparisons (Holm 1979), which the per-comparison p
+    does not give when a study tests many variations.
+
+    Args:
+        p_values: Sequence of p-values; `None` (too few seeds) is left out
+            of the family and stays `None`.
+
+    Returns:
+        The adjusted p-values, in the order given.
+    """
+    defined = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    m = len(defined)
+    adjusted = [None] * len(p_values)
+    running = 0.0
+    for rank, (p, i) in enumerate(defined):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[i] = running
+    return adjusted
+
+
 def paired_comparison(variation, baseline):
     """Paired t-test of a variation against the baseline over common seeds.
 

@@ -461,6 +461,19 @@ def test_verdict_reads_the_interval_and_the_metric_direction():
     assert wide.p_value > 0.05 and stats.verdict(wide, True) == "no resolved difference"
 
 
+def test_holm_adjusts_by_rank_keeps_the_order_and_leaves_missing_p_out():
+    # Defined: 0.01, 0.04, 0.03, 0.5 (m = 4). Sorted: 4 x 0.01 = 0.04,
+    # 3 x 0.03 = 0.09, 2 x 0.04 = 0.08 -> 0.09 (never below an earlier one),
+    # 1 x 0.5 = 0.5.
+    adjusted = stats.holm([0.01, 0.04, 0.03, None, 0.5])
+    assert adjusted[3] is None
+    assert [adjusted[i] for i in (0, 1, 2, 4)] == pytest.approx([0.04, 0.09, 0.09, 0.5])
+    assert stats.holm([0.6, 0.9]) == [1.0, 1.0]  # Capped at 1.
+    assert stats.holm([0.02]) == [0.02] and stats.holm([]) == []
+    # A p resolved alone (0.02 < 0.05) is not, among three (3 x 0.02 = 0.06).
+    assert stats.holm([0.02, 0.5, 0.7])[0] == pytest.approx(0.06)
+
+
 def _fid_study(results_dir, folder, dataset, fids):
     """A study folder whose variations have the given FID per seed."""
     directory = os.path.join(results_dir, folder)
@@ -499,16 +512,23 @@ def test_verdicts_block_tabulates_each_variation_per_dataset(tmp_path):
     off_mnist = stats.paired_comparison({0: 15, 1: 25.5, 2: 34}, {0: 10, 1: 20, 2: 30})
     off_fashion = stats.paired_comparison({0: 5, 1: 6, 2: 4}, {0: 10, 1: 10, 2: 10})
     noisy = stats.paired_comparison({0: 5, 1: 30, 2: 28}, {0: 10, 1: 20, 2: 30})
+    # lvl on MNIST is a family of two (off, noisy): off's smaller p doubles,
+    # noisy's is at least that. On Fashion-MNIST off is alone: Holm = p.
+    assert off_mnist.p_value < noisy.p_value
+    holm_off, holm_noisy = 2 * off_mnist.p_value, max(2 * off_mnist.p_value, noisy.p_value)
     assert rows[2] == (
         f"| `lvl` | off | **worse**: +4.83 [{off_mnist.ci_low:+.2f}, {off_mnist.ci_high:+.2f}] "
-        f"(p={off_mnist.p_value:.3g}) | **better**: -5.00 [{off_fashion.ci_low:+.2f}, "
-        f"{off_fashion.ci_high:+.2f}] (p={off_fashion.p_value:.3g}) |")
+        f"(p={off_mnist.p_value:.3g}, Holm {holm_off:.3g}) | **better**: -5.00 "
+        f"[{off_fashion.ci_low:+.2f}, {off_fashion.ci_high:+.2f}] "
+        f"(p={off_fashion.p_value:.3g}, Holm {off_fashion.p_value:.3g}) |")
     assert rows[3] == (
         f"| `lvl` | noisy | no resolved difference: +1.00 [{noisy.ci_low:+.2f}, "
-        f"{noisy.ci_high:+.2f}] (p={noisy.p_value:.3g}) | not run |")
+        f"{noisy.ci_high:+.2f}] (p={noisy.p_value:.3g}, Holm {holm_noisy:.3g}) | not run |")
     # Every paired difference +0.5: the interval collapses to it, p is 0.
-    assert rows[4] == "| `lvl2` | more | **worse**: +0.50 [+0.50, +0.50] (p=0) | not run |"
-    assert len(rows) == 5  # Baselines have no row.
+    assert rows[4] == "| `lvl2` | more | **worse**: +0.50 [+0.50, +0.50] (p=0, Holm 0) | not run |"
+    # Baselines have no row; after the table, the note on Holm's correction.
+    assert len(rows) == 7 and rows[5] == ""
+    assert rows[6].startswith("Holm: the p-value adjusted for the number of variations")
     assert reporting.update_readme(updated, results) == (updated, ["tricks"])
 
 
