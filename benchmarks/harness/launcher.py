@@ -101,6 +101,20 @@ def estimate_remaining(durations, remaining, running_elapsed, parallel):
     return work / max(1, min(parallel, remaining + len(running_elapsed)))
 
 
+def full_duration(elapsed, summary):
+    """What a finished run would have taken from scratch, as a sample for
+    `estimate_remaining`: `elapsed` (seconds this attempt took), scaled by
+    the epochs it ran when it resumed a checkpoint (`summary`'s
+    `epochs_completed` and `resumed_from_epoch`), or `None` when it trained
+    no epoch (resumed after its last one). A resumed run's few seconds
+    would otherwise shrink the ETA of a long study to a minute."""
+    resumed = (summary or {}).get("resumed_from_epoch") or 0
+    if not resumed:
+        return elapsed
+    trained = (summary.get("epochs_completed") or 0) - resumed
+    return elapsed * summary["epochs_completed"] / trained if trained > 0 else None
+
+
 def available_cores():
     """The cores this process may use: its CPU affinity where the platform
     has one, else the machine's count."""
@@ -195,6 +209,15 @@ def stop_on_sigterm():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _read_summary(spec, output_dir):
+    """The run's `summary.json`, or `None` if it cannot be read."""
+    try:
+        return run_dir_lib.read_json(
+            os.path.join(spec.run_dir(output_dir), run_dir_lib.SUMMARY_FILE))
+    except (OSError, ValueError):
+        return None
 
 
 class Launcher:
@@ -359,7 +382,9 @@ class Launcher:
                 outcome = "finished" if code == 0 else "failed"
                 results[index] = RunResult(spec, outcome, elapsed, code)
                 if code == 0:
-                    durations.append(elapsed)
+                    sample = full_duration(elapsed, _read_summary(spec, self.output_dir))
+                    if sample is not None:
+                        durations.append(sample)
                 eta = estimate_remaining(durations, len(pending),
                                          [time.time() - s for _, s, _, _ in running.values()],
                                          self.parallel)

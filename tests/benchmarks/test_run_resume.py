@@ -204,8 +204,11 @@ if "slow" in run_dir:  # Trains until stopped, its pid beside its log.
     time.sleep(120)
 if "broken" in run_dir:
     sys.exit(3)
+summary = {{"seed": 0, "final": {{}}, "wall_time_s": 0.0}}
+if "resumed" in run_dir:  # Resumed after its last epoch: trained nothing.
+    summary.update(epochs_completed=2, resumed_from_epoch=2)
 with open(os.path.join(run_dir, "summary.json"), "w") as f:
-    json.dump({{"seed": 0, "final": {{}}, "wall_time_s": 0.0}}, f)
+    json.dump(summary, f)
 """
 
 
@@ -422,6 +425,28 @@ def test_eta_is_mean_duration_times_remaining_work_over_parallel_runs():
     )
     assert plan.format_duration(75) == "1m15s"
     assert plan.format_duration(3725) == "1h02m"
+
+
+def test_a_resumed_run_counts_as_the_whole_run_it_would_have_been():
+    fresh = {"epochs_completed": 40, "resumed_from_epoch": 0}
+    assert launcher_lib.full_duration(600.0, fresh) == 600.0
+    assert launcher_lib.full_duration(600.0, None) == 600.0  # No summary to read.
+    # Resumed at epoch 30 of 40: 10 epochs took 150 s, the run 40 x 15 s.
+    resumed = {"epochs_completed": 40, "resumed_from_epoch": 30}
+    assert launcher_lib.full_duration(150.0, resumed) == pytest.approx(600.0)
+    # Resumed after its last epoch: it only wrote its summary, no sample.
+    assert launcher_lib.full_duration(6.0, {"epochs_completed": 40,
+                                            "resumed_from_epoch": 40}) is None
+
+
+def test_runs_that_trained_no_epoch_give_no_eta_sample(tmp_path, fake_python, capsys):
+    fake, _ = fake_python
+    variations = variations_lib.parse_variations(["resumed:d_steps=2"], ("d_steps",))
+    runs = plan.plan_study("s", [], variations, [0, 1, 2], ["ring"])
+    launcher_lib.Launcher(runs, str(tmp_path / "out"), parallel=1, python=str(fake)).run()
+    printed = capsys.readouterr().out
+    # Their seconds are no measure of a run: the ETA stays unknown.
+    assert printed.count("ETA ?") == 3, printed
 
 
 def test_quiet_native_stderr_drops_tensorflow_start_up_lines_only(capfd):
