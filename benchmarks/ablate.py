@@ -81,6 +81,10 @@ def plan(argv):
     this command: `study.json` records the whole study, so a baseline
     skipped by the first command (copied or trained later) still heads
     the report."""
+    if FLAGS.copy_only and not FLAGS.reuse_from:
+        raise ValueError(
+            "--copy_only copies finished runs from the study folders of --reuse_from: "
+            "give them, e.g. --reuse_from=/mnt/machine_b/results/level2_20k_mnist.")
     variations = harness_flags.parse_variations(
         FLAGS.variation, RUN_FLAG_NAMES, STUDY_FLAG_NAMES
     )
@@ -129,6 +133,8 @@ def write_study_files(runs, names, baseline):
             "published": FLAGS.published,
             "command": " ".join(sys.argv),
         }
+        if FLAGS.copy_only:  # The commands that trained what it collects.
+            meta["commands"] = _source_commands(study)
         directory = os.path.join(FLAGS.output_dir, study)
         path = os.path.join(directory, report_lib.STUDY_FILE)
         with run_dir_lib.RunLock(directory):
@@ -138,6 +144,23 @@ def write_study_files(runs, names, baseline):
                 previous = None  # none yet, or cut short: this command's alone
             run_dir_lib.write_json(path, report_lib.merged_study_meta(previous, meta))
     return list(studies)
+
+
+def _source_commands(study):
+    """The commands recorded by the `--reuse_from` folders' `study.json`
+    files of `study`, in order, each once."""
+    from benchmarks.harness import report as report_lib
+    from benchmarks.harness import run_dir as run_dir_lib
+
+    commands = []
+    for folder in FLAGS.reuse_from:
+        try:
+            meta = run_dir_lib.read_json(os.path.join(folder, report_lib.STUDY_FILE))
+        except (OSError, ValueError):
+            continue
+        if meta.get("study") == study:
+            commands += meta.get("commands", [meta["command"]] if "command" in meta else [])
+    return list(dict.fromkeys(commands))
 
 
 def print_plan(runs, mine, costs, command):
@@ -150,8 +173,11 @@ def print_plan(runs, mine, costs, command):
             source = launcher_lib.reuse_source(run, FLAGS.output_dir, FLAGS.reuse_from)
             if source is not None:
                 sources[run.name] = source
-    per_run, total = plan_lib.estimate(mine, costs, FLAGS.output_dir, FLAGS.parallel,
-                                       copies=sources)
+    if FLAGS.copy_only:  # Nothing trains: no cost to estimate.
+        per_run, total = [(0.0, "")] * len(mine), 0.0
+    else:
+        per_run, total = plan_lib.estimate(mine, costs, FLAGS.output_dir, FLAGS.parallel,
+                                           copies=sources)
     print(
         f"{len(runs)} runs planned, {len(mine)} in shard {FLAGS.shard_index} of "
         f"{FLAGS.num_shards}, {FLAGS.parallel} at a time:"
@@ -162,9 +188,13 @@ def print_plan(runs, mine, costs, command):
             cost = ""
         elif run.name in sources:
             cost = f" copy of {sources[run.name]}"
+        elif FLAGS.copy_only:
+            cost = " finished in no --reuse_from folder: not copied"
         else:
             cost = f" ~{plan_lib.format_duration(seconds)} ({source})"
         print(f"  {run.name} [{state}]{cost}")
+    if FLAGS.copy_only:
+        return
     print(
         f"Estimated time: {plan_lib.format_duration(total)} (rough: measured runs "
         "of the same configuration where finished, else a FLOP model of a "
@@ -186,9 +216,11 @@ def main(argv):
 
         for run in mine:
             report.published_rows(FLAGS.published, run.values["dataset"])
-        with launcher_lib.quiet_native_stderr():
-            costs = plan_lib.check_runs(mine)
-        plan_lib.check_steps_per_execution(mine, FLAGS.steps_per_execution)
+        costs = None
+        if not FLAGS.copy_only:  # Builds every configuration: only to train.
+            with launcher_lib.quiet_native_stderr():
+                costs = plan_lib.check_runs(mine)
+            plan_lib.check_steps_per_execution(mine, FLAGS.steps_per_execution)
     except (plan_lib.VariationError, ValueError) as err:
         sys.stderr.write(f"ablate.py: {err}\n")
         sys.exit(2)
@@ -206,7 +238,7 @@ def main(argv):
         return
     studies = write_study_files(runs, names, baseline)
     try:
-        results = launcher.run()
+        results = launcher.collect() if FLAGS.copy_only else launcher.run()
     except launcher_lib.Stopped as stop:
         sys.exit(128 + stop.signum)  # The shell's status for a signal's end.
     except KeyboardInterrupt:

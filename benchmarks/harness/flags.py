@@ -453,6 +453,10 @@ STUDY_FLAGS = [
          "same flags (the same experiment, whatever its variation is called there), e.g. the "
          "baseline several studies share; each copy's summary.json names its source "
          "(reused_from).", check=_check_reuse_from),
+    Flag("copy_only", False, "Train nothing: copy every planned run that a --reuse_from "
+         "folder holds finished (the same flags) into --output_dir, list the runs finished "
+         "nowhere, and report. Merges the shards of a study trained on other machines or in "
+         "other folders, e.g. into benchmarks/results."),
     Flag("num_shards", 1, "Split the run list over this many machines.", low=1),
     Flag("shard_index", 0, "Which shard this machine runs (0-based).", low=0),
     Flag("published", None, "Published table printed beside ours (keys in harness/report.py); "

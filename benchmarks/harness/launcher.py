@@ -83,7 +83,8 @@ def quiet_native_stderr():
 class RunResult:
     """Outcome of one planned run: "skipped" (finished already, or by another
     process), "copied" (from a `reuse_from` study), "finished" or "failed",
-    with this attempt's wall time and exit code."""
+    with this attempt's wall time and exit code; `Launcher.collect` also
+    gives "missing" and "busy"."""
 
     spec: object
     outcome: str
@@ -307,6 +308,51 @@ class Launcher:
                 "kept; run the same command again to resume."
             )
             raise
+
+    def collect(self):
+        """Trains nothing: copies each run not finished in the output folder
+        from the `reuse_from` folder that holds it finished (`prepare`), e.g.
+        a study's shards trained on other machines, into one folder.
+
+        A run with nothing to copy is left untouched (no folder or
+        `flags.txt` is written for it), and so is one another process is
+        training.
+
+        Returns:
+            A list of `RunResult`, in plan order: "skipped" (finished here
+            already), "copied", "missing" (finished nowhere in
+            `reuse_from`) or "busy" (locked by another process).
+        """
+        results = []
+        for spec in self.runs:
+            path = spec.run_dir(self.output_dir)
+            if spec.status(self.output_dir) == run_dir_lib.FINISHED:
+                results.append(RunResult(spec, "skipped"))
+                continue
+            if reuse_source(spec, self.output_dir, self.reuse_from) is None:
+                results.append(RunResult(spec, "missing"))
+                continue
+            lock = run_dir_lib.RunLock(path)
+            if not lock.acquire():
+                self._print(f"{spec.name}: another process (pid {lock.owner()}) is "
+                            "training it; not copied.")
+                results.append(RunResult(spec, "busy"))
+                continue
+            try:
+                state = prepare(spec, self.output_dir, self.reuse_from)
+            finally:
+                lock.release()
+            results.append(RunResult(spec, "copied" if state == COPIED else "skipped"))
+        counts = {o: sum(r.outcome == o for r in results)
+                  for o in ("copied", "skipped", "missing", "busy")}
+        self._print(f"{len(results)} runs: {counts['copied']} copied, {counts['skipped']} "
+                    f"already here, {counts['missing']} finished in no --reuse_from folder"
+                    + (f", {counts['busy']} being trained here" if counts["busy"] else "")
+                    + ".")
+        missing = [r.spec.name for r in results if r.outcome == "missing"]
+        if missing:
+            self._print("Not finished anywhere yet: " + ", ".join(missing))
+        return results
 
     def _claim(self, index, results, announced):
         """Takes run `index`'s lock and prepares it.

@@ -40,6 +40,8 @@ def merged_study_meta(previous, current):
     seeds are the union. Baseline, command and published numbers are the
     latest command's; `commands` lists every distinct command that wrote
     the file, first to last, so the record says how the whole was made.
+    `current` may carry `commands` of its own (those that trained the runs
+    a `--copy_only` command collects), listed before its `command`.
 
     Args:
         previous: The folder's current `study.json` as a dict, or `None`
@@ -54,7 +56,8 @@ def merged_study_meta(previous, current):
         **current,
         "variations": earlier + [v for v in current["variations"] if v not in earlier],
         "seeds": sorted(set(previous.get("seeds", [])) | set(current["seeds"])),
-        "commands": commands + [c for c in [current["command"]] if c not in commands],
+        "commands": commands + [c for c in dict.fromkeys(
+            list(current.get("commands", [])) + [current["command"]]) if c not in commands],
     }
 
 

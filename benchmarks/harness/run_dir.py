@@ -321,10 +321,14 @@ def copy_finished_run(source, run_dir):
     Every file comes along except checkpoints (a finished run has none
     left) and damaged ones; `summary.json` gains `REUSED_KEY`, the source's
     `run_name` (or the source's own `reused_from` if it is a copy too, so
-    the record always names the run that trained). The copy is assembled
-    under a hidden name beside `run_dir` and renamed into place, with the
-    summary written last, so a copy cut short leaves no run that looks
-    finished.
+    the record always names the run that trained), unless the source is the
+    same `run_name` in another folder (the run itself, moved). The copy is
+    assembled under a hidden name beside `run_dir` and renamed into place,
+    with the summary written last, so a copy cut short leaves no run that
+    looks finished.
+
+    Returns:
+        The `run_name` of the run that trained it.
 
     Raises:
         FileExistsError: `run_dir` holds files (only an absent or empty
@@ -342,12 +346,15 @@ def copy_finished_run(source, run_dir):
     shutil.copytree(source, staging, ignore=shutil.ignore_patterns(
         CHECKPOINT_DIR, DAMAGED_DIR, SUMMARY_FILE, "*.tmp*"))
     summary = read_json(os.path.join(source, SUMMARY_FILE))
-    summary.setdefault(REUSED_KEY, run_name(source))
+    # The same run in another folder (a shard trained elsewhere, collected
+    # with --copy_only) is that run, not a reuse by another study.
+    if run_name(source) != run_name(run_dir):
+        summary.setdefault(REUSED_KEY, run_name(source))
     write_json(os.path.join(staging, SUMMARY_FILE), summary)
     if os.path.isdir(run_dir):
         os.rmdir(run_dir)
     os.rename(staging, run_dir)
-    return summary[REUSED_KEY]
+    return summary.get(REUSED_KEY, run_name(source))
 
 
 def set_aside_stale(run_dir, flags_text, default_lines=()):

@@ -1,5 +1,6 @@
 """Flag parsing and validation: variations, bad values, unknown flags."""
 
+import glob
 import os
 import subprocess
 import sys
@@ -400,3 +401,70 @@ def test_a_decayed_run_ends_at_zero_and_its_checkpoint_resumes_on_the_same_curve
     assert int(resumed.g_optimizer.iterations) == 6
     assert float(resumed.d_optimizer.learning_rate) == 0.0
     assert float(resumed.g_optimizer.learning_rate) == 0.0
+
+
+def test_cli_copy_only_needs_the_folders_to_copy_from(python_env, tmp_path):
+    result = _ablate("--copy_only", "--dataset=ring", f"--output_dir={tmp_path}",
+                     env=python_env)
+    assert result.returncode == 2
+    assert "--copy_only copies finished runs from the study folders of --reuse_from" in (
+        result.stderr)
+    assert not os.listdir(tmp_path)
+
+
+@pytest.mark.slow
+def test_cli_copy_only_merges_shards_trained_in_other_folders(
+    python_env, tmp_path, tiny_ring_args
+):
+    # Two "machines" each train one shard of a 2 x 2 study in their own folder.
+    study = ["--seeds=0,1", "--parallel=1", "--epochs=1", "--steps_per_epoch=4",
+             "--study=s", "--variation=baseline", "--variation=d2:d_steps=2",
+             *tiny_ring_args]
+    machines = [str(tmp_path / f"machine_{i}") for i in range(2)]
+    for index, folder in enumerate(machines):
+        shard = _ablate(*study, f"--output_dir={folder}", "--num_shards=2",
+                        f"--shard_index={index}", "--noreport", env=python_env)
+        assert shard.returncode == 0, shard.stdout + shard.stderr
+    sources = [os.path.join(folder, "s_ring") for folder in machines]
+    merged = str(tmp_path / "merged")
+    collect = [*study, f"--output_dir={merged}", "--copy_only"]
+
+    # The plan interleaves variations (baseline/0, d2/0, baseline/1, d2/1),
+    # so shard 0 is the baseline's runs and shard 1 d2's.
+    # Only the first machine's folder: its 2 runs come, the others are named.
+    first = _ablate(*collect, f"--reuse_from={sources[0]}", env=python_env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "4 runs: 2 copied, 0 already here, 2 finished in no --reuse_from folder." in (
+        first.stdout)
+    assert "Not finished anywhere yet: s_ring/d2/seed_0, s_ring/d2/seed_1" in (
+        first.stdout)
+    assert "start (" not in first.stdout  # Nothing trained.
+    # No folder (or flags.txt) for a run that was not copied.
+    assert not os.path.exists(os.path.join(merged, "s_ring", "d2"))
+
+    both = ",".join(sources)
+    dry = _ablate(*collect, f"--reuse_from={both}", "--dry_run", env=python_env)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert ("s_ring/d2/seed_1 [fresh] copy of " + os.path.join(sources[1], "d2", "seed_1")
+            in dry.stdout)
+    second = _ablate(*collect, f"--reuse_from={both}", env=python_env)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "4 runs: 2 copied, 2 already here, 0 finished" in second.stdout
+    for variation, source in (("baseline", sources[0]), ("d2", sources[1])):
+        for seed in (0, 1):
+            run = os.path.join(variation, f"seed_{seed}", "summary.json")
+            # The run itself, moved: no "reused_from", every value as trained.
+            assert run_dir.read_json(os.path.join(merged, "s_ring", run)) == (
+                run_dir.read_json(os.path.join(source, run)))
+    assert not glob.glob(os.path.join(merged, "s_ring", "*", "seed_*", "checkpoints"))
+    meta = run_dir.read_json(os.path.join(merged, "s_ring", "study.json"))
+    # The shards' commands (which trained the runs), then the collecting ones.
+    # [shard 0, first collect] then [shard 1, second collect]: each command
+    # once, in the order it first wrote the file.
+    assert [("--shard_index=0" in c, "--shard_index=1" in c, "--copy_only" in c)
+            for c in meta["commands"]] == [
+        (True, False, False), (False, False, True), (False, True, False),
+        (False, False, True)], meta["commands"]
+    assert meta["seeds"] == [0, 1] and meta["variations"] == ["baseline", "d2"]
+    report = run_dir.read_text(os.path.join(merged, "s_ring", "report.md"))
+    assert "| d2 | 2 |" in report and "Runs copied from another study" not in report
