@@ -197,8 +197,8 @@ def print_plan(runs, mine, costs, command):
         return
     print(
         f"Estimated time: {plan_lib.format_duration(total)} (rough: measured runs "
-        "of the same configuration where finished, else a FLOP model of a "
-        "2-core CPU)."
+        "of the same configuration where finished, else a FLOP model, scaled by "
+        "the measured / modelled time of the finished runs it has, if any)."
     )
     if mine:
         print("First command:", " ".join(command))

@@ -11,6 +11,7 @@ twice) is refused here, before anything starts.
 import dataclasses
 import math
 import os
+import statistics
 
 from absl import flags as absl_flags
 
@@ -206,29 +207,49 @@ def _without_seed(flags_text):
     )
 
 
+def _run_seconds(run_dir):
+    """A finished run's measured seconds (this process's, else training's)."""
+    from benchmarks.harness import run_dir as run_dir_lib
+
+    summary = run_dir_lib.read_json(os.path.join(run_dir, run_dir_lib.SUMMARY_FILE))
+    return summary.get("process_time_s") or summary.get("wall_time_s")
+
+
 def estimate(runs, costs, output_dir, parallel, copies=()):
     """Rough seconds per run and for the whole plan.
 
     A run's time is taken from finished runs of the same configuration in
     `output_dir` when there are some (measured beats modelled), else from
-    `build.Cost`'s FLOP model. Runs already finished cost nothing, nor do
-    those named in `copies` (`RunSpec.name`s copied from another study).
+    `build.Cost`'s FLOP model, scaled by the median ratio of measured to
+    modelled seconds over the finished runs the plan has (its own and the
+    sources of its copies): the model is of no particular CPU, the ratio is
+    of this one. Runs already finished cost nothing, nor do those named in
+    `copies` (`RunSpec.name`s copied from another study; a dict maps each
+    to its source run folder, whose time then counts in the ratio).
 
     Returns:
         `(per_run, total_seconds)`: a list of `(seconds, source)` in plan
-        order, and the wall time with `parallel` runs at a time.
+        order (source "finished", "copied", "measured", "modelled", or
+        "modelled xR" when scaled by R), and the wall time with `parallel`
+        runs at a time.
     """
     from benchmarks.harness import run_dir as run_dir_lib
 
     finished = [run.status(output_dir) == run_dir_lib.FINISHED for run in runs]
     measured = {}
+    ratios = []
     for run, done in zip(runs, finished):
+        key = _without_seed(run.flags_text)
+        source = run.run_dir(output_dir) if done else None
+        if not done and isinstance(copies, dict) and run.name in copies:
+            source = copies[run.name]
+        seconds = _run_seconds(source) if source else None
+        if not seconds:
+            continue
         if done:
-            summary = run_dir_lib.read_json(
-                os.path.join(run.run_dir(output_dir), run_dir_lib.SUMMARY_FILE))
-            seconds = summary.get("process_time_s") or summary.get("wall_time_s")
-            if seconds:
-                measured.setdefault(_without_seed(run.flags_text), []).append(seconds)
+            measured.setdefault(key, []).append(seconds)
+        ratios.append(seconds / costs[key].seconds(run.values))
+    scale = statistics.median(ratios) if ratios else 1.0
     per_run = []
     for run, done in zip(runs, finished):
         key = _without_seed(run.flags_text)
@@ -239,7 +260,8 @@ def estimate(runs, costs, output_dir, parallel, copies=()):
         elif key in measured:
             per_run.append((sum(measured[key]) / len(measured[key]), "measured"))
         else:
-            per_run.append((costs[key].seconds(run.values), "modelled"))
+            per_run.append((costs[key].seconds(run.values) * scale,
+                            f"modelled x{scale:.2f}" if ratios else "modelled"))
     # Runs start in plan order on the first free slot.
     slots = [0.0] * max(1, parallel)
     for seconds, _ in per_run:

@@ -337,11 +337,30 @@ def test_estimate_uses_measured_runs_and_parallel_slots(run_flag_names, tmp_path
     run_dir.write_text(os.path.join(finished, "flags.txt"), runs[0].flags_text)
     run_dir.write_json(os.path.join(finished, "summary.json"), {"process_time_s": 30.0})
     per_run, total = plan.estimate(runs, costs, str(tmp_path), parallel=2)
-    assert [source for _, source in per_run] == ["finished", "modelled", "measured", "modelled"]
+    # "b" is modelled, scaled by what "a" measured against its model.
+    scale = 30.0 / modelled
+    label = f"modelled x{scale:.2f}"
+    assert [source for _, source in per_run] == ["finished", label, "measured", label]
     assert per_run[2][0] == 30.0  # Seed 1 of "a", from seed 0's measured time.
     b_seconds = per_run[1][0]
-    # Slots: [0 + 30, b + b] in plan order.
-    assert total == pytest.approx(max(30.0, 2 * b_seconds))
+    b_model = costs[plan._without_seed(runs[1].flags_text)].seconds(runs[1].values)
+    assert b_model > modelled and b_seconds == pytest.approx(b_model * scale)
+    # In plan order on the first free slot: a/0 (0 s) and b/0 on slot 0,
+    # a/1 (30 s) on slot 1, b/1 on slot 1 too since 30 < b: [b, 30 + b].
+    assert b_seconds > 30.0 and total == pytest.approx(30.0 + b_seconds)
+
+    # Nothing measured: the model alone. A copy's source run, measured at
+    # 3x its model, scales the rest (the median of the ratios).
+    empty = str(tmp_path / "empty")
+    per_run, _ = plan.estimate(runs, costs, empty, parallel=2)
+    assert [source for _, source in per_run] == ["modelled"] * 4
+    assert per_run[1][0] == pytest.approx(b_model)
+    source = str(tmp_path / "other" / "a" / "seed_1")
+    run_dir.write_json(os.path.join(source, "summary.json"), {"wall_time_s": 3 * modelled})
+    per_run, _ = plan.estimate(runs, costs, empty, parallel=2, copies={runs[2].name: source})
+    assert [s for _, s in per_run] == ["modelled x3.00", "modelled x3.00", "copied",
+                                       "modelled x3.00"]
+    assert per_run[1][0] == pytest.approx(3 * b_model)
 
 
 def test_harness_modules_import_no_cycle():
