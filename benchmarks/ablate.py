@@ -163,7 +163,8 @@ def _source_commands(study):
     return list(dict.fromkeys(commands))
 
 
-def print_plan(runs, mine, costs, command):
+def copy_sources(mine):
+    """Run name -> the `--reuse_from` run folder it would be copied from."""
     from benchmarks.harness import launcher as launcher_lib
     from benchmarks.harness import run_dir as run_dir_lib
 
@@ -173,6 +174,13 @@ def print_plan(runs, mine, costs, command):
             source = launcher_lib.reuse_source(run, FLAGS.output_dir, FLAGS.reuse_from)
             if source is not None:
                 sources[run.name] = source
+    return sources
+
+
+def print_plan(runs, mine, costs, command):
+    from benchmarks.harness import run_dir as run_dir_lib
+
+    sources = copy_sources(mine)
     if FLAGS.copy_only:  # Nothing trains: no cost to estimate.
         per_run, total = [(0.0, "")] * len(mine), 0.0
     else:
@@ -224,6 +232,11 @@ def main(argv):
     except (plan_lib.VariationError, ValueError) as err:
         sys.stderr.write(f"ablate.py: {err}\n")
         sys.exit(2)
+    estimates = None
+    if not (FLAGS.copy_only or FLAGS.dry_run):  # For the ETA, run by run.
+        per_run, _ = plan_lib.estimate(mine, costs, FLAGS.output_dir, FLAGS.parallel,
+                                       copies=copy_sources(mine))
+        estimates = [seconds for seconds, _ in per_run]
     launcher = launcher_lib.Launcher(
         mine,
         FLAGS.output_dir,
@@ -232,6 +245,7 @@ def main(argv):
         run_timeout=FLAGS.run_timeout,
         steps_per_execution=FLAGS.steps_per_execution,
         reuse_from=FLAGS.reuse_from,
+        estimates=estimates,
     )
     if FLAGS.dry_run:
         print_plan(runs, mine, costs, launcher.command(mine[0]) if mine else [])

@@ -92,14 +92,30 @@ class RunResult:
     returncode: int = None
 
 
-def estimate_remaining(durations, remaining, running_elapsed, parallel):
-    """Seconds until the last run ends, from the mean duration so far, or
-    `None` before any run has ended."""
-    if not durations:
+def estimate_remaining(done, pending, running, parallel, estimated=False):
+    """Seconds until the last run ends, or `None` when nothing says yet.
+
+    Each run has a weight: its estimated seconds (`plan.estimate`, then
+    `estimated`), or 1 for every run. The runs finished so far give the
+    seconds per unit of weight (their seconds over their weights: the mean
+    duration when the weights are 1, the correction of the estimates
+    otherwise; 1 for estimates before any run has ended).
+
+    Args:
+        done: `(seconds it took, weight)` of each run finished so far.
+        pending: The weight of each run not started.
+        running: `(seconds so far, weight)` of each run in progress.
+        parallel: Runs at a time.
+        estimated: Whether the weights are estimated seconds.
+    """
+    if done:
+        rate = sum(seconds for seconds, _ in done) / max(sum(w for _, w in done), 1e-9)
+    elif estimated:
+        rate = 1.0
+    else:
         return None
-    mean = sum(durations) / len(durations)
-    work = remaining * mean + sum(max(mean - e, 0.0) for e in running_elapsed)
-    return work / max(1, min(parallel, remaining + len(running_elapsed)))
+    work = rate * sum(pending) + sum(max(rate * w - e, 0.0) for e, w in running)
+    return work / max(1, min(parallel, len(pending) + len(running)))
 
 
 def full_duration(elapsed, summary):
@@ -237,12 +253,18 @@ class Launcher:
         reuse_from: Study folders whose finished runs of the same flags
             are copied instead of trained (`prepare`), e.g. the baseline
             that several studies share.
+        estimates: Estimated seconds of each run (`plan.estimate`: 0 for
+            those finished or to be copied), which weight the ETA: a
+            study's long runs (more D steps, a WGAN) count for what they
+            cost; `None` counts every run alike.
     """
 
     def __init__(self, runs, output_dir, parallel=2, threads=0, run_timeout=0,
-                 python=sys.executable, echo=True, steps_per_execution=1, reuse_from=()):
+                 python=sys.executable, echo=True, steps_per_execution=1, reuse_from=(),
+                 estimates=None):
         if parallel < 1:
             raise ValueError(f"--parallel must be >= 1; got {parallel}.")
+        self._weights = list(estimates) if estimates else None
         self.reuse_from = tuple(reuse_from)
         self.runs, self.output_dir, self.parallel = list(runs), output_dir, parallel
         self.threads = threads or default_threads(parallel)
@@ -392,11 +414,16 @@ class Launcher:
                 pending.append(index)
                 copies += reuse_source(spec, self.output_dir, self.reuse_from) is not None
         copied = f"{copies} to copy from --reuse_from, " if self.reuse_from else ""
+        weight = (lambda i: self._weights[i]) if self._weights else (lambda i: 1.0)
+        ahead = ""
+        if self._weights:  # Copies are estimated at 0 s.
+            first = estimate_remaining([], [weight(i) for i in pending], [], self.parallel, True)
+            ahead = f"; about {plan_lib.format_duration(first)} (estimated)"
         self._print(
             f"{total} runs: {total - len(pending)} already finished, {copied}"
             f"{len(pending) - copies} to train, {self.parallel} at a time"
-            + (f" ({self.threads} TensorFlow thread{'s' if self.threads > 1 else ''} each)."
-               if self.threads else ".")
+            + (f" ({self.threads} TensorFlow thread{'s' if self.threads > 1 else ''} each)"
+               if self.threads else "") + ahead + "."
         )
         durations = []
         announced = set()
@@ -429,11 +456,14 @@ class Launcher:
                 results[index] = RunResult(spec, outcome, elapsed, code)
                 if code == 0:
                     sample = full_duration(elapsed, _read_summary(spec, self.output_dir))
-                    if sample is not None:
-                        durations.append(sample)
-                eta = estimate_remaining(durations, len(pending),
-                                         [time.time() - s for _, s, _, _ in running.values()],
-                                         self.parallel)
+                    # (A run estimated at 0 s, finished or copied when
+                    # planned, says nothing about the estimates' scale.)
+                    if sample is not None and weight(index) > 0:
+                        durations.append((sample, weight(index)))
+                eta = estimate_remaining(
+                    durations, [weight(i) for i in pending],
+                    [(time.time() - s, weight(i)) for i, (_, s, _, _) in running.items()],
+                    self.parallel, estimated=self._weights is not None)
                 done = sum(r is not None for r in results)
                 self._print(
                     f"[{done}/{total} done] {self._describe_end(spec, code, elapsed)}; "

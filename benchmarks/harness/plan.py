@@ -208,10 +208,14 @@ def _without_seed(flags_text):
 
 
 def _run_seconds(run_dir):
-    """A finished run's measured seconds (this process's, else training's)."""
+    """A finished run's measured seconds (this process's, else training's),
+    `None` if its summary cannot be read."""
     from benchmarks.harness import run_dir as run_dir_lib
 
-    summary = run_dir_lib.read_json(os.path.join(run_dir, run_dir_lib.SUMMARY_FILE))
+    try:
+        summary = run_dir_lib.read_json(os.path.join(run_dir, run_dir_lib.SUMMARY_FILE))
+    except (OSError, ValueError):  # An estimate is no reason to stop a study.
+        return None
     return summary.get("process_time_s") or summary.get("wall_time_s")
 
 

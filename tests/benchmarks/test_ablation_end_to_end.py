@@ -67,7 +67,7 @@ def test_two_concurrent_studies_on_one_folder_train_each_run_once(
     for process, (out, err) in zip(processes, outputs):
         assert process.returncode == 0, out + err
         # (The second may start after the first has finished a run.)
-        assert "4 runs: " in out and " to train, 1 at a time (1 TensorFlow thread each)." in out
+        assert "4 runs: " in out and " to train, 1 at a time (1 TensorFlow thread each); about " in out
         assert "cuda" not in out + err and "absl::InitializeLog" not in out + err
     out = outputs[0][0] + outputs[1][0]
     # Every run started exactly once, by one of the two.

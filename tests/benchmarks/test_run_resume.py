@@ -418,11 +418,20 @@ def test_launcher_copies_runs_reuse_from_holds_and_trains_the_rest(
 
 
 def test_eta_is_mean_duration_times_remaining_work_over_parallel_runs():
-    assert launcher_lib.estimate_remaining([], 3, [], 2) is None
-    # 4 runs left at 10 s each, one run 4 s in: (40 + 6) / 2.
-    assert launcher_lib.estimate_remaining([8.0, 12.0], 4, [4.0], 2) == pytest.approx(
-        23.0
-    )
+    assert launcher_lib.estimate_remaining([], [1.0] * 3, [], 2) is None
+    # Every run weighs 1: 4 runs left at the mean 10 s, one run 4 s in: (40 + 6) / 2.
+    assert launcher_lib.estimate_remaining(
+        [(8.0, 1.0), (12.0, 1.0)], [1.0] * 4, [(4.0, 1.0)], 2) == pytest.approx(23.0)
+
+
+def test_eta_weighs_runs_by_their_estimates_corrected_by_the_finished_ones():
+    # Before any run ends: the estimates themselves, 2 at a time.
+    assert launcher_lib.estimate_remaining([], [60.0, 120.0], [], 2, estimated=True) == 90.0
+    # A run estimated at 50 s took 100 s: every estimate counts double. Left:
+    # 2 x (50 + 150) = 400 s not started, 2 x 50 - 30 = 70 s of the running one.
+    assert launcher_lib.estimate_remaining(
+        [(100.0, 50.0)], [50.0, 150.0], [(30.0, 50.0)], 2, estimated=True
+    ) == pytest.approx((400.0 + 70.0) / 2)
     assert plan.format_duration(75) == "1m15s"
     assert plan.format_duration(3725) == "1h02m"
 
@@ -437,6 +446,19 @@ def test_a_resumed_run_counts_as_the_whole_run_it_would_have_been():
     # Resumed after its last epoch: it only wrote its summary, no sample.
     assert launcher_lib.full_duration(6.0, {"epochs_completed": 40,
                                             "resumed_from_epoch": 40}) is None
+
+
+def test_launcher_states_the_estimated_time_before_the_first_run(
+        tmp_path, fake_python, capsys):
+    fake, _ = fake_python
+    variations = variations_lib.parse_variations(["a", "b:d_steps=2"], ("d_steps",))
+    runs = plan.plan_study("s", [], variations, [0, 1], ["ring"])
+    launcher_lib.Launcher(runs, str(tmp_path / "out"), parallel=2, python=str(fake),
+                          estimates=[60.0, 0.0, 120.0, 60.0]).run()
+    printed = capsys.readouterr().out
+    # 240 s of runs, 2 at a time.
+    assert "4 runs: 0 already finished, 4 to train, 2 at a time" in printed
+    assert "each); about 2m00s (estimated)." in printed, printed
 
 
 def test_runs_that_trained_no_epoch_give_no_eta_sample(tmp_path, fake_python, capsys):
