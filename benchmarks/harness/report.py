@@ -254,6 +254,14 @@ def _cell(study, variation, metric):
     return _mean_std(study.describe(variation, metric), stats.metric_info(metric).digits)
 
 
+def holm_comparisons(study, variations, metric):
+    """Variation -> `(Comparison with the baseline, Holm-adjusted p)` over
+    `variations` as one family (`stats.holm`)."""
+    comparisons = [study.compare(v, metric) for v in variations]
+    adjusted = stats.holm([c.p_value for c in comparisons])
+    return dict(zip(variations, zip(comparisons, adjusted)))
+
+
 def _difference(comparison, digits, interval=False, adjusted=None):
     """`+d (p=...)`, with `interval` `+d [low, high] (p=...)` (95% t-interval
     of the mean paired difference, when there are 2+ seeds), with `adjusted`
@@ -350,13 +358,16 @@ def markdown_report(study, figures=()):
             )
         body.append([variation] + cells)
     out += _markdown_table(["variation"] + titles, body)
+    others = [v for v in study.variations if v != study.baseline]
     out += ["", f"## Difference from `{study.baseline}` (paired t-test over seeds; mean "
-            "difference [95% t-interval])", ""]
+            "difference [95% t-interval] (p, and Holm's p corrected over the "
+            "variations with a p-value on that metric))", ""]
+    cells = {m: holm_comparisons(study, others, m) for m in columns}
     body = [
-        [v] + [_difference(study.compare(v, m), stats.metric_info(m).digits, interval=True)
+        [v] + [_difference(cells[m][v][0], stats.metric_info(m).digits, interval=True,
+                           adjusted=cells[m][v][1])
                for m in columns]
-        for v in study.variations
-        if v != study.baseline
+        for v in others
     ]
     out += _markdown_table(["variation"] + titles, body)
     out += time_to_quality(study)
@@ -587,12 +598,11 @@ def verdict_table(results_dir, studies, datasets, metric):
                            if v != study.baseline and v not in variations]
         # Each study on each dataset is one family for Holm's correction:
         # its variations, each against its baseline.
-        compared = {}
-        for dataset, study in loaded.items():
-            family = [v for v in study.variations if v != study.baseline and v in study.runs]
-            comparisons = [study.compare(v, metric) for v in family]
-            adjusted = stats.holm([c.p_value for c in comparisons])
-            compared[dataset] = dict(zip(family, zip(comparisons, adjusted)))
+        compared = {
+            dataset: holm_comparisons(study, [v for v in study.variations
+                                              if v != study.baseline and v in study.runs], metric)
+            for dataset, study in loaded.items()
+        }
         for variation in variations:
             row = [f"`{name}`", variation]
             for dataset in datasets:

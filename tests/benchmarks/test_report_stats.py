@@ -109,7 +109,10 @@ def test_report_tables_hold_the_statistics(synthetic_study):
     assert f"[{2 - half:.1f}, {2 + half:.1f}]" in markdown
     # smooth - baseline over seeds: 1, 1, 4 -> mean 2, p from a paired t-test.
     diff = stats.paired_comparison({0: 2, 1: 3, 2: 7}, {0: 1, 1: 2, 2: 3})
-    assert f"+2.0 [{diff.ci_low:+.1f}, {diff.ci_high:+.1f}] (p={diff.p_value:.3g})" in markdown
+    # Holm's family is smooth alone: one_seed has no p-value, so Holm's p is p.
+    assert (f"+2.0 [{diff.ci_low:+.1f}, {diff.ci_high:+.1f}] (p={diff.p_value:.3g}, "
+            f"Holm {diff.p_value:.3g})") in markdown
+    assert "Holm's p corrected over the variations with a p-value" in markdown
     assert "| one_seed | 1 | 4.0 | 50.0 |" in markdown
     assert "p n/a" in markdown  # one_seed has a single seed in common.
     assert "GAN (published, VEEGAN, Table 1) | - | 1.0 | 99.3" in markdown
