@@ -133,8 +133,12 @@ def write_study_files(runs, names, baseline):
             "published": FLAGS.published,
             "command": " ".join(sys.argv),
         }
-        if FLAGS.copy_only:  # The commands that trained what it collects.
-            meta["commands"] = _source_commands(study)
+        if FLAGS.copy_only:
+            # The commands that trained what it collects, then this one;
+            # `command` stays the one that trains (what a reader reruns).
+            trained = _source_commands(study)
+            meta["commands"] = trained + [meta["command"]]
+            meta["command"] = trained[-1] if trained else meta["command"]
         directory = os.path.join(FLAGS.output_dir, study)
         path = os.path.join(directory, report_lib.STUDY_FILE)
         with run_dir_lib.RunLock(directory):

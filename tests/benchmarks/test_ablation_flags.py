@@ -466,5 +466,6 @@ def test_cli_copy_only_merges_shards_trained_in_other_folders(
         (True, False, False), (False, False, True), (False, True, False),
         (False, False, True)], meta["commands"]
     assert meta["seeds"] == [0, 1] and meta["variations"] == ["baseline", "d2"]
+    assert meta["command"] == meta["commands"][2]  # The last that trained runs.
     report = run_dir.read_text(os.path.join(merged, "s_ring", "report.md"))
     assert "| d2 | 2 |" in report and "Runs copied from another study" not in report
