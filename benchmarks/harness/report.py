@@ -427,6 +427,65 @@ def time_to_quality(study, marks=4, metrics=None):
     return out[:-1]
 
 
+_CONDITION = re.compile(r"^(?P<metric>[A-Za-z0-9_]+)(?P<op><=|>=)(?P<value>[-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)$")
+
+
+def parse_target(text):
+    """`"is>=9.5,fid<=5.2"` -> `[("is", ">=", 9.5), ("fid", "<=", 5.2)]`.
+
+    Thresholds are in the units the tables show (a `high_quality` target of
+    90 means 90%, as the column reads).
+    """
+    conditions = []
+    for item in text.split(","):
+        match = _CONDITION.match(item.strip())
+        if not match:
+            raise ValueError(
+                f"README block option target={text!r}: cannot read {item!r}; write "
+                "conditions as METRIC>=VALUE or METRIC<=VALUE joined by commas, e.g. "
+                "target=is>=9.5,fid<=5.2.")
+        conditions.append((match["metric"], match["op"], float(match["value"])))
+    return conditions
+
+
+def first_meeting(records, conditions):
+    """The first `metrics.jsonl` record meeting every condition, or `None`.
+
+    Only records that evaluated all the conditions' metrics count: a run
+    meets a target at an evaluation, not between them.
+    """
+    for record in records:
+        values = [record.get(metric) for metric, _, _ in conditions]
+        if any(v is None for v in values):
+            continue
+        if all((v * stats.metric_info(m).scale >= t) if op == ">=" else
+               (v * stats.metric_info(m).scale <= t)
+               for v, (m, op, t) in zip(values, conditions)):
+            return record
+    return None
+
+
+def _target_header(conditions):
+    parts = [f"{stats.metric_info(m).title} {'≥' if op == '>=' else '≤'} {t:g}"
+             for m, op, t in conditions]
+    return f"first met: {', '.join(parts)}"
+
+
+def _target_cell(study, variation, conditions):
+    """`2/2 seeds: 12.4, 13.0 min`: training minutes (evaluations included)
+    of each seed's first evaluation meeting every condition."""
+    seeds = sorted(study.runs[variation])
+    minutes = []
+    for seed in seeds:
+        record = first_meeting(study.records(variation, seed), conditions)
+        if record is not None and "elapsed_s" in record:
+            minutes.append(record["elapsed_s"] / 60.0)
+    text = f"{len(minutes)}/{len(seeds)} seeds"
+    if minutes:
+        text += ": " + ", ".join(f"{m:.1f}" for m in minutes) + " min"
+    return text
+
+
 def csv_report(study):
     """One row per (variation, metric): statistics and the baseline test."""
     buffer = io.StringIO()
@@ -511,7 +570,7 @@ def compare(studies):
 # --- README tables between markers.
 
 _BLOCK = re.compile(
-    r"(<!-- results:(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]*)(?P<options>[^>]*?) -->\n)"
+    r"(<!-- results:(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]*)(?P<options>[^\n]*?) -->\n)"
     r".*?"
     r"(<!-- /results:(?P=name) -->)",
     re.DOTALL,
@@ -527,35 +586,45 @@ def _block_choice(study, kind, chosen, present):
     return list(chosen or present)
 
 
-def readme_table(study, metrics=None, interval=False, variations=None, published=False):
+def readme_table(study, metrics=None, interval=False, variations=None, published=False,
+                 target=None):
     """A compact Markdown table for the README: mean ± std per variation and
     the first metric's difference from the baseline (with `interval`, its
     95% t-interval too).
 
     `variations` picks and orders the rows (e.g. the multi-seed ones of a
     study that also holds single-seed scouting); `published` adds the
-    study's published rows, with their sources, under them.
+    study's published rows, with their sources, under them; `target` (a
+    `parse_target` string) adds a last column: how many seeds met every
+    condition at some evaluation, and after how many training minutes.
     """
     metrics = _block_choice(study, "metric", metrics, study.metrics)
     variations = _block_choice(study, "variation", variations, study.variations)
+    conditions = parse_target(target) if target else None
+    if conditions:
+        _block_choice(study, "target metric", [m for m, _, _ in conditions], study.metrics)
     titles = [stats.metric_info(m).title for m in metrics]
     header = ["variation", "seeds"] + titles + [f"vs `{study.baseline}` ({titles[0]})"]
+    if conditions:
+        header.append(_target_header(conditions))
     digits = stats.metric_info(metrics[0]).digits
     body = []
     for v in variations:
         cells = [_cell(study, v, m) for m in metrics]
         diff = "" if v == study.baseline else _difference(
             study.compare(v, metrics[0]), digits, interval=interval)
-        body.append([v, str(study.describe(v, metrics[0]).n)] + cells + [diff])
+        body.append([v, str(study.describe(v, metrics[0]).n)] + cells + [diff]
+                    + ([_target_cell(study, v, conditions)] if conditions else []))
     if published:
         rows, _ = _published_cells(study, metrics)
         body += [[f"{model} (published, {source})", "-"] + cells + [""]
+                 + ([""] if conditions else [])
                  for model, source, cells in rows]
     return "\n".join(_markdown_table(header, body)) + "\n"
 
 
 _VERDICT_BLOCK = re.compile(
-    r"(<!-- verdicts:(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]*)(?P<options>[^>]*?) -->\n)"
+    r"(<!-- verdicts:(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]*)(?P<options>[^\n]*?) -->\n)"
     r".*?"
     r"(<!-- /verdicts:(?P=name) -->)",
     re.DOTALL,
@@ -636,12 +705,14 @@ def update_readme(text, results_dir, changed=None):
     """`text` with every results block regenerated from `results_dir`.
 
     A block is `<!-- results:STUDY [metrics=a,b] [variations=x,y]
-    [interval=true] [published=true] -->` ... `<!-- /results:STUDY -->`; its
-    content becomes `readme_table` of `results_dir/STUDY` (`interval=true`:
-    the difference with its 95% interval; `published=true`: the papers' rows
-    under the study's). A `<!-- verdicts:NAME studies=a,b datasets=x,y
-    metric=m -->` ... `<!-- /verdicts:NAME -->` block becomes `verdict_table`
-    of those studies and datasets.
+    [interval=true] [published=true] [target=is>=9.5,fid<=5.2] -->` ...
+    `<!-- /results:STUDY -->`; its content becomes `readme_table` of
+    `results_dir/STUDY` (`interval=true`: the difference with its 95%
+    interval; `published=true`: the papers' rows under the study's;
+    `target=`: when each seed first met those conditions). A `<!--
+    verdicts:NAME studies=a,b datasets=x,y metric=m -->` ... `<!--
+    /verdicts:NAME -->` block becomes `verdict_table` of those studies and
+    datasets.
 
     Args:
         changed: A list that gets the name of each block whose content
@@ -668,7 +739,8 @@ def update_readme(text, results_dir, changed=None):
         study = load_study(os.path.join(results_dir, match.group("name")))
         return note(match, readme_table(
             study, listed["metrics"], interval=options.get("interval") == "true",
-            variations=listed["variations"], published=options.get("published") == "true"))
+            variations=listed["variations"], published=options.get("published") == "true",
+            target=options.get("target")))
 
     text = run_dir_lib.replace_blocks(text, _BLOCK, replace, required=False)
 

@@ -546,3 +546,41 @@ def test_verdicts_block_refuses_a_missing_option_study_or_metric(tmp_path):
     with pytest.raises(ValueError, match=r"block lvl_mnist: no metric \['is'\] in its "
                        r"results; present: classes, fid"):
         reporting.update_readme(VERDICT_TEXT.replace("metric=fid", "metric=is"), results)
+
+
+def test_readme_target_column_gives_each_seeds_first_evaluation_meeting_every_condition(
+        tmp_path):
+    directory = str(tmp_path / "clock")
+    # (elapsed_s, is, fid). Seed 0 meets IS >= 9.5 at 120 s but FID <= 5.2
+    # only at 300 s (IS still >= 9.5): first met at 5.0 min. Seed 1 reaches
+    # FID 5.0 at 240 s with IS 9.4, never both. Seed 2's 180 s record has no
+    # FID, so its IS alone does not count; both hold at 360 s (6.0 min).
+    points = {0: [(60, 8.0, 40.0), (120, 9.6, 9.0), (300, 9.7, 5.1), (360, 9.7, 4.0)],
+              1: [(60, 8.0, 40.0), (240, 9.4, 5.0), (360, 9.45, 4.9)],
+              2: [(60, 8.0, 40.0), (180, 9.6, None), (360, 9.5, 5.2)]}
+    for seed, rows in points.items():
+        run = os.path.join(directory, "baseline", f"seed_{seed}")
+        os.makedirs(run)
+        records = [{"epoch": e + 1, "elapsed_s": t, "is": i, **({} if f is None else {"fid": f})}
+                   for e, (t, i, f) in enumerate(rows)]
+        with open(os.path.join(run, "metrics.jsonl"), "w") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in records))
+        with open(os.path.join(run, "summary.json"), "w") as f:
+            json.dump({"seed": seed, "dataset": "mnist", "wall_time_s": 360.0,
+                       "final": {"is": rows[-1][1], "fid": rows[-1][2]}}, f)
+    with open(os.path.join(directory, "study.json"), "w") as f:
+        json.dump({"study": "clock", "dataset": "mnist", "variations": ["baseline"]}, f)
+    assert reporting.parse_target("is>=9.5, fid<=5.2") == [("is", ">=", 9.5), ("fid", "<=", 5.2)]
+    text = ("<!-- results:clock metrics=is,fid target=is>=9.5,fid<=5.2 -->\n"
+            "old\n<!-- /results:clock -->\n")
+    updated, names = reporting.update_readme(text, str(tmp_path))
+    assert names == ["clock"]
+    header, _, row = updated.splitlines()[1:4]
+    assert header.endswith("| first met: classifier IS ≥ 9.5, classifier FID ≤ 5.2 |")
+    assert row.endswith("| 2/3 seeds: 5.0, 6.0 min |")
+    # A condition that cannot be read, or names a metric the study lacks,
+    # fails with the option in the message.
+    with pytest.raises(ValueError, match=r"target='is>9\.5'.*METRIC>=VALUE"):
+        reporting.update_readme(text.replace("is>=9.5,fid<=5.2", "is>9.5"), str(tmp_path))
+    with pytest.raises(ValueError, match=r"no target metric \['kid'\]"):
+        reporting.update_readme(text.replace("fid<=5.2", "kid<=1"), str(tmp_path))
