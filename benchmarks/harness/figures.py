@@ -59,11 +59,32 @@ def metric_bars(study, path):
     return _save(figure, path)
 
 
+def y_scale(values, spread=30.0):
+    """`"log"` when positive values span more than `spread`x (a FID falling
+    from 500 to 4 leaves every line below 50 flat on a linear axis), else
+    `"linear"`; any value <= 0 keeps it linear."""
+    values = [v for v in values if v is not None and math.isfinite(v)]
+    if not values or min(values) <= 0:
+        return "linear"
+    return "log" if max(values) / min(values) > spread else "linear"
+
+
+def _finish_axes(axes, keys, plotted, xlabel):
+    for ax, key in zip(axes, keys):
+        scale = y_scale(plotted.get(key, []))
+        ax.set_yscale(scale)
+        title = stats.metric_info(key).title
+        ax.set_title(f"{title} (log scale)" if scale == "log" else title)
+        ax.set_xlabel(xlabel)
+    axes[0].legend(fontsize=7)
+
+
 def training_curves(study, path):
     """Each metric (and the losses) against epoch, mean over seeds."""
     keys = list(study.metrics) + ["d_loss", "g_loss"]
     figure, axes = _panels(len(keys), 3, 4.2, 3.0)
     axes = list(axes)
+    plotted = {}  # Metric -> every value drawn, for its axis' scale.
     for variation in study.variations:
         records = [
             record
@@ -79,12 +100,10 @@ def training_curves(study, path):
             epochs = sorted(by_epoch)
             if epochs:
                 scale = stats.metric_info(key).scale
-                ax.plot(epochs, [np.mean(by_epoch[e]) * scale for e in epochs], marker="o",
-                        markersize=2, label=variation)
-    for ax, key in zip(axes, keys):
-        ax.set_title(stats.metric_info(key).title)
-        ax.set_xlabel("epoch")
-    axes[0].legend(fontsize=7)
+                ys = [float(np.mean(by_epoch[e])) * scale for e in epochs]
+                plotted.setdefault(key, []).extend(ys)
+                ax.plot(epochs, ys, marker="o", markersize=2, label=variation)
+    _finish_axes(axes, keys, plotted, "epoch")
     return _save(figure, path)
 
 
@@ -97,6 +116,7 @@ def time_curves(study, path):
     figure, axes = _panels(len(keys), 3, 4.2, 3.0)
     axes = list(axes)
     colors = _pyplot().rcParams["axes.prop_cycle"].by_key()["color"]
+    plotted = {}  # Metric -> every value drawn, for its axis' scale.
     for index, variation in enumerate(study.variations):
         color = colors[index % len(colors)]
         for number, seed in enumerate(sorted(study.runs[variation])):
@@ -106,13 +126,11 @@ def time_curves(study, path):
                           if key in r and "elapsed_s" in r]
                 if points:
                     scale = stats.metric_info(key).scale
-                    ax.plot([p[0] for p in points], [p[1] * scale for p in points],
-                            color=color, alpha=0.7, linewidth=1,
-                            label=variation if number == 0 else None)
-    for ax, key in zip(axes, keys):
-        ax.set_title(stats.metric_info(key).title)
-        ax.set_xlabel("training minutes")
-    axes[0].legend(fontsize=7)
+                    ys = [p[1] * scale for p in points]
+                    plotted.setdefault(key, []).extend(ys)
+                    ax.plot([p[0] for p in points], ys, color=color, alpha=0.7,
+                            linewidth=1, label=variation if number == 0 else None)
+    _finish_axes(axes, keys, plotted, "training minutes")
     return _save(figure, path)
 
 

@@ -584,3 +584,19 @@ def test_readme_target_column_gives_each_seeds_first_evaluation_meeting_every_co
         reporting.update_readme(text.replace("is>=9.5,fid<=5.2", "is>9.5"), str(tmp_path))
     with pytest.raises(ValueError, match=r"no target metric \['kid'\]"):
         reporting.update_readme(text.replace("fid<=5.2", "kid<=1"), str(tmp_path))
+
+
+def test_curve_axes_turn_logarithmic_only_when_positive_values_span_orders_of_magnitude():
+    from benchmarks.harness import figures
+
+    # A FID falling from 560 to 3.5 (160x): on a linear axis every line
+    # under 50 is flat, so the axis is logarithmic.
+    assert figures.y_scale([560.0, 94.8, 22.5, 3.5]) == "log"
+    # IS 4.5-9.8 (2.2x) and exactly 30x stay linear; a zero or a negative
+    # value (a loss, a difference) keeps it linear whatever the spread.
+    assert figures.y_scale([4.5, 9.8]) == "linear"
+    assert figures.y_scale([1.0, 30.0]) == "linear"
+    assert figures.y_scale([0.0, 500.0]) == "linear"
+    assert figures.y_scale([-1.0, 500.0]) == "linear"
+    assert figures.y_scale([]) == "linear"
+    assert figures.y_scale([None, float("nan"), 2.0, 100.0]) == "log"
