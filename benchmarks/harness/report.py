@@ -427,7 +427,8 @@ def time_to_quality(study, marks=4, metrics=None):
     return out[:-1]
 
 
-_CONDITION = re.compile(r"^(?P<metric>[A-Za-z0-9_]+)(?P<op><=|>=)(?P<value>[-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)$")
+_CONDITION = re.compile(
+    r"^(?P<metric>[A-Za-z0-9_]+)(?P<op><=|>=)(?P<value>[-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)$")
 
 
 def parse_target(text):
