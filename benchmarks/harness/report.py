@@ -17,6 +17,7 @@ import dataclasses
 import glob
 import io
 import math
+import operator
 import os
 import re
 
@@ -431,6 +432,9 @@ _CONDITION = re.compile(
     r"^(?P<metric>[A-Za-z0-9_]+)(?P<op><=|>=)(?P<value>[-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)$")
 
 
+_COMPARISONS = {">=": operator.ge, "<=": operator.le}
+
+
 def parse_target(text):
     """`"is>=9.5,fid<=5.2"` -> `[("is", ">=", 9.5), ("fid", "<=", 5.2)]`.
 
@@ -459,8 +463,7 @@ def first_meeting(records, conditions):
         values = [record.get(metric) for metric, _, _ in conditions]
         if any(v is None for v in values):
             continue
-        if all((v * stats.metric_info(m).scale >= t) if op == ">=" else
-               (v * stats.metric_info(m).scale <= t)
+        if all(_COMPARISONS[op](v * stats.metric_info(m).scale, t)
                for v, (m, op, t) in zip(values, conditions)):
             return record
     return None
