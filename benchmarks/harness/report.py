@@ -134,7 +134,8 @@ class Study:
     """The finished runs of one study: `runs` maps variation -> seed ->
     summary dict; `variations` are in report order; `metrics` are those
     present in the summaries, in display order; `published_key` is a key of
-    `PUBLISHED` or `None`."""
+    `PUBLISHED` or `None`; `planned` are the variations the study's command
+    named (`study.json`), run or not, which Holm's correction counts."""
 
     name: str
     directory: str
@@ -144,6 +145,7 @@ class Study:
     metrics: list
     published_key: str = None
     dataset: str = None
+    planned: list = None
 
     def time_budget_minutes(self):
         """The largest `--time_budget_minutes` of the runs (0: none)."""
@@ -229,6 +231,7 @@ def load_study(directory, baseline=None, published_key=None):
         metrics=[m for m in stats.METRICS if m in present and m != WALL],
         published_key=published_key or meta.get("published"),
         dataset=meta.get("dataset", any_summary.get("dataset")),
+        planned=list(meta.get("variations", [])) or list(order),
     )
     published_rows(study.published_key, study.dataset)  # Fails early on a bad key.
     return study
@@ -256,10 +259,13 @@ def _cell(study, variation, metric):
 
 
 def holm_comparisons(study, variations, metric):
-    """Variation -> `(Comparison with the baseline, Holm-adjusted p)` over
-    `variations` as one family (`stats.holm`)."""
+    """Variation -> `(Comparison with the baseline, Holm-adjusted p)` of
+    `variations`, corrected over the study's whole plan (`stats.holm`): its
+    planned variations without a p-value yet (not run, or one seed) count
+    as p = 1, so a study committed half-finished is not under-corrected."""
     comparisons = [study.compare(v, metric) for v in variations]
-    adjusted = stats.holm([c.p_value for c in comparisons])
+    family = set(variations) | {v for v in study.planned or () if v != study.baseline}
+    adjusted = stats.holm([c.p_value for c in comparisons], family_size=len(family))
     return dict(zip(variations, zip(comparisons, adjusted)))
 
 
@@ -362,7 +368,7 @@ def markdown_report(study, figures=()):
     others = [v for v in study.variations if v != study.baseline]
     out += ["", f"## Difference from `{study.baseline}` (paired t-test over seeds; mean "
             "difference [95% t-interval] (p, and Holm's p corrected over the "
-            "variations with a p-value on that metric))", ""]
+            "study's planned variations, one without a p-value counting as p = 1))", ""]
     cells = {m: holm_comparisons(study, others, m) for m in columns}
     body = [
         [v] + [_difference(cells[m][v][0], stats.metric_info(m).digits, interval=True,
@@ -688,7 +694,8 @@ def verdict_table(results_dir, studies, datasets, metric):
                 row.append(f"{word}: {_difference(c, info.digits, True, adjusted)}")
             body.append(row)
     note = ("\nHolm: the p-value adjusted for the number of variations the study "
-            "compares with its baseline on that dataset (Holm's step-down method); "
+            "compares with its baseline on that dataset (Holm's step-down method; one "
+            "not run yet counts as p = 1); "
             "below 0.05, the verdict holds at a 5% family-wise error rate over them.\n")
     return "\n".join(_markdown_table(header, body)) + "\n" + note
 

@@ -141,24 +141,37 @@ def verdict(comparison, higher_is_better):
     return "no resolved difference"
 
 
-def holm(p_values):
+def holm(p_values, family_size=None):
     """Holm's step-down adjustment of a family of p-values.
 
-    With the m defined p-values sorted, p(1) <= ... <= p(m), the adjusted
-    p(i) is max over k <= i of min(1, (m - k + 1) p(k)): a comparison whose
-    adjusted p is below alpha is resolved with a family-wise error rate of
-    alpha over the m comparisons (Holm 1979), which the per-comparison p
-    does not give when a study tests many variations.
+    With the m p-values of the family sorted, p(1) <= ... <= p(m), the
+    adjusted p(i) is max over k <= i of min(1, (m - k + 1) p(k)): a
+    comparison whose adjusted p is below alpha is resolved with a
+    family-wise error rate of alpha over the m comparisons (Holm 1979),
+    which the per-comparison p does not give when a study tests many
+    variations.
 
     Args:
-        p_values: Sequence of p-values; `None` (too few seeds) is left out
-            of the family and stays `None`.
+        p_values: Sequence of p-values; `None` (too few seeds) stays `None`.
+        family_size: The number of comparisons in the family, when it is
+            larger than the defined p-values: the members without one (a
+            planned variation not run yet) count as p = 1. Holm's adjusted
+            p never falls when another member's p rises, so this is the
+            largest adjustment the finished family can give, and a study
+            committed half-run is not corrected for fewer comparisons than
+            it makes. Default: the number of defined p-values.
 
     Returns:
         The adjusted p-values, in the order given.
+
+    Raises:
+        ValueError: `family_size` below the number of defined p-values.
     """
     defined = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
-    m = len(defined)
+    m = len(defined) if family_size is None else family_size
+    if m < len(defined):
+        raise ValueError(f"holm: family_size={family_size} is below the {len(defined)} "
+                         "defined p-values; give at least that many, or None.")
     adjusted = [None] * len(p_values)
     running = 0.0
     for rank, (p, i) in enumerate(defined):

@@ -109,10 +109,11 @@ def test_report_tables_hold_the_statistics(synthetic_study):
     assert f"[{2 - half:.1f}, {2 + half:.1f}]" in markdown
     # smooth - baseline over seeds: 1, 1, 4 -> mean 2, p from a paired t-test.
     diff = stats.paired_comparison({0: 2, 1: 3, 2: 7}, {0: 1, 1: 2, 2: 3})
-    # Holm's family is smooth alone: one_seed has no p-value, so Holm's p is p.
+    # Holm's family is the plan, smooth and one_seed: one_seed has no
+    # p-value yet and counts as p = 1, so smooth's p doubles.
     assert (f"+2.0 [{diff.ci_low:+.1f}, {diff.ci_high:+.1f}] (p={diff.p_value:.3g}, "
-            f"Holm {diff.p_value:.3g})") in markdown
-    assert "Holm's p corrected over the variations with a p-value" in markdown
+            f"Holm {min(1.0, 2 * diff.p_value):.3g})") in markdown
+    assert "Holm's p corrected over the study's planned variations" in markdown
     assert "| one_seed | 1 | 4.0 | 50.0 |" in markdown
     assert "p n/a" in markdown  # one_seed has a single seed in common.
     assert "GAN (published, VEEGAN, Table 1) | - | 1.0 | 99.3" in markdown
@@ -477,6 +478,22 @@ def test_holm_adjusts_by_rank_keeps_the_order_and_leaves_missing_p_out():
     assert stats.holm([0.02, 0.5, 0.7])[0] == pytest.approx(0.06)
 
 
+def test_holm_counts_family_members_without_a_p_value_as_p_1():
+    # Two defined p-values in a family of 4: 4 x 0.01 = 0.04, then
+    # 3 x 0.02 = 0.06, as if the two missing members had p = 1.
+    adjusted = stats.holm([0.01, None, 0.02], family_size=4)
+    assert adjusted[1] is None
+    assert [adjusted[0], adjusted[2]] == pytest.approx([0.04, 0.06])
+    # The same as giving the missing members p = 1 explicitly; without the
+    # family size the pair alone would be 0.02 and 0.02.
+    assert [adjusted[0], adjusted[2]] == pytest.approx(stats.holm([0.01, 0.02, 1.0, 1.0])[:2])
+    assert stats.holm([0.01, 0.02]) == pytest.approx([0.02, 0.02])
+    # A family size equal to the defined count changes nothing.
+    assert stats.holm([0.01, 0.02], family_size=2) == stats.holm([0.01, 0.02])
+    with pytest.raises(ValueError, match="family_size=1 is below the 2 defined"):
+        stats.holm([0.01, 0.02], family_size=1)
+
+
 def _fid_study(results_dir, folder, dataset, fids):
     """A study folder whose variations have the given FID per seed."""
     directory = os.path.join(results_dir, folder)
@@ -533,6 +550,33 @@ def test_verdicts_block_tabulates_each_variation_per_dataset(tmp_path):
     assert len(rows) == 7 and rows[5] == ""
     assert rows[6].startswith("Holm: the p-value adjusted for the number of variations")
     assert reporting.update_readme(updated, results) == (updated, ["tricks"])
+
+
+def test_verdicts_of_a_half_run_study_are_corrected_over_its_whole_plan(tmp_path):
+    results = str(tmp_path)
+    fids = {"baseline": [10.0, 20.0, 30.0], "off": [15.0, 25.5, 34.0]}
+    _fid_study(results, "lvl_mnist", "mnist", fids)
+    off = stats.paired_comparison({0: 15, 1: 25.5, 2: 34}, {0: 10, 1: 20, 2: 30})
+    text = VERDICT_TEXT.replace("lvl,lvl2", "lvl")
+
+    def off_cell():
+        updated, _ = reporting.update_readme(text, results)
+        return updated.split("-->\n")[1].split("<!--")[0].strip().splitlines()[2]
+
+    # Planned alone, off is its own family: Holm = p.
+    assert f"(p={off.p_value:.3g}, Holm {off.p_value:.3g})" in off_cell()
+    # The command named two more variations that have not run (or have one
+    # seed, so no p-value): they count as p = 1, so off's p is tripled.
+    _write_summary(os.path.join(results, "lvl_mnist"), "one_seed", 0, fid=12.0, classes=10.0)
+    with open(os.path.join(results, "lvl_mnist", "study.json"), "w") as f:
+        json.dump({"study": "lvl_mnist", "dataset": "mnist", "baseline": "baseline",
+                   "variations": ["baseline", "off", "one_seed", "not_run"]}, f)
+    assert f"(p={off.p_value:.3g}, Holm {min(1.0, 3 * off.p_value):.3g})" in off_cell()
+    # The study's own report says the same.
+    study = reporting.load_study(os.path.join(results, "lvl_mnist"))
+    assert study.planned == ["baseline", "off", "one_seed", "not_run"]
+    assert reporting.holm_comparisons(study, ["off"], "fid")["off"][1] == pytest.approx(
+        min(1.0, 3 * off.p_value))
 
 
 def test_verdicts_block_refuses_a_missing_option_study_or_metric(tmp_path):
