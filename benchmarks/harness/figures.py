@@ -69,6 +69,16 @@ def y_scale(values, spread=30.0):
     return "log" if max(values) / min(values) > spread else "linear"
 
 
+def variation_colors(study):
+    """Variation -> line colour, one per variation for the whole figure.
+    Matplotlib's own cycle restarts in each panel, so a panel that only
+    some variations log (e.g. `mode_kl_channels`, added later) would give
+    its first line the colour the legend assigns to the study's first
+    variation."""
+    cycle = _pyplot().rcParams["axes.prop_cycle"].by_key()["color"]
+    return {v: cycle[i % len(cycle)] for i, v in enumerate(study.variations)}
+
+
 def _finish_axes(axes, keys, plotted, xlabel):
     for ax, key in zip(axes, keys):
         scale = y_scale(plotted.get(key, []))
@@ -76,14 +86,27 @@ def _finish_axes(axes, keys, plotted, xlabel):
         title = stats.metric_info(key).title
         ax.set_title(f"{title} (log scale)" if scale == "log" else title)
         ax.set_xlabel(xlabel)
-    axes[0].legend(fontsize=7)
+    # One legend for every variation drawn in any panel, not only the first.
+    handles = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    if handles:
+        axes[0].legend(list(handles.values()), list(handles), fontsize=7)
 
 
 def training_curves(study, path):
     """Each metric (and the losses) against epoch, mean over seeds."""
+    return _save(draw_training_curves(study), path)
+
+
+def draw_training_curves(study):
+    """The figure `training_curves` saves: one panel per metric and loss,
+    one line per variation in the same colour in every panel."""
     keys = list(study.metrics) + ["d_loss", "g_loss"]
     figure, axes = _panels(len(keys), 3, 4.2, 3.0)
     axes = list(axes)
+    colors = variation_colors(study)
     plotted = {}  # Metric -> every value drawn, for its axis' scale.
     for variation in study.variations:
         records = [
@@ -102,9 +125,10 @@ def training_curves(study, path):
                 scale = stats.metric_info(key).scale
                 ys = [float(np.mean(by_epoch[e])) * scale for e in epochs]
                 plotted.setdefault(key, []).extend(ys)
-                ax.plot(epochs, ys, marker="o", markersize=2, label=variation)
+                ax.plot(epochs, ys, marker="o", markersize=2, label=variation,
+                        color=colors[variation])
     _finish_axes(axes, keys, plotted, "epoch")
-    return _save(figure, path)
+    return figure
 
 
 def time_curves(study, path):
@@ -115,10 +139,10 @@ def time_curves(study, path):
     keys = list(study.metrics)
     figure, axes = _panels(len(keys), 3, 4.2, 3.0)
     axes = list(axes)
-    colors = _pyplot().rcParams["axes.prop_cycle"].by_key()["color"]
+    colors = variation_colors(study)
     plotted = {}  # Metric -> every value drawn, for its axis' scale.
-    for index, variation in enumerate(study.variations):
-        color = colors[index % len(colors)]
+    for variation in study.variations:
+        color = colors[variation]
         for number, seed in enumerate(sorted(study.runs[variation])):
             records = study.records(variation, seed)
             for ax, key in zip(axes, keys):

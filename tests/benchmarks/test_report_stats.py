@@ -170,6 +170,40 @@ def test_console_table_and_figures(synthetic_study):
         assert "![Training curves (mean over seeds)](figures/curves.png)" in f.read()
 
 
+def test_training_curves_keep_each_variations_colour_in_every_panel(tmp_path):
+    from benchmarks.harness import figures
+
+    directory = str(tmp_path / "packed")
+    # The baseline never logged mode_kl_channels (an older run); "packed"
+    # did. In that panel packed's line is the only one, and it must still
+    # have packed's colour, not the colour matplotlib gives a first line.
+    finals = {"baseline": {"mode_kl": 0.12}, "packed": {"mode_kl": 0.10,
+                                                         "mode_kl_channels": 0.07}}
+    for variation, final in finals.items():
+        run = os.path.join(directory, variation, "seed_0")
+        os.makedirs(run)
+        with open(os.path.join(run, "summary.json"), "w") as f:
+            json.dump({"seed": 0, "dataset": "stacked_mnist", "final": final}, f)
+        with open(os.path.join(run, "metrics.jsonl"), "w") as f:
+            for epoch in (1, 2):
+                f.write(json.dumps({"epoch": epoch, "d_loss": 1.0, "g_loss": 1.0,
+                                    **final}) + "\n")
+    study = reporting.load_study(directory)
+    assert study.metrics == ["mode_kl", "mode_kl_channels"]
+    figure = figures.draw_training_curves(study)
+    axes = figure.axes
+    colour = {line.get_label(): line.get_color() for line in axes[0].get_lines()}
+    assert set(colour) == {"baseline", "packed"} and colour["baseline"] != colour["packed"]
+    channels = axes[1].get_lines()
+    assert [line.get_label() for line in channels] == ["packed"]
+    assert channels[0].get_color() == colour["packed"]
+    for ax in axes[2:4]:  # The losses: both variations, the same colours.
+        assert {l.get_label(): l.get_color() for l in ax.get_lines()} == colour
+    legend = [text.get_text() for text in axes[0].get_legend().get_texts()]
+    assert legend == ["baseline", "packed"]
+    figures._pyplot().close(figure)
+
+
 def test_missing_results_and_bad_baseline_fail_clearly(tmp_path, synthetic_study):
     with pytest.raises(FileNotFoundError, match="No finished run"):
         reporting.load_study(str(tmp_path / "empty"))
