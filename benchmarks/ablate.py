@@ -128,6 +128,10 @@ def write_study_files(runs, names, baseline):
             "study": study,
             "dataset": dataset,
             "variations": names,
+            # What this command asked to run (after --only/--skip_variations):
+            # the family Holm's correction counts, run yet or not.
+            "planned": [v for v in names
+                        if any(r.study == study and r.variation == v for r in runs)],
             "baseline": baseline,
             "seeds": sorted({r.seed for r in runs if r.study == study}),
             "published": FLAGS.published,

@@ -37,8 +37,9 @@ def merged_study_meta(previous, current):
     A command that trains part of a study (`--only_variations`, `--seeds`,
     one shard) must not shrink the record of the whole: the report orders
     every finished run by `variations`, and a later reader reruns
-    `seeds`. Variations keep their earlier order with new ones appended;
-    seeds are the union. Baseline, command and published numbers are the
+    `seeds`. Variations (every one the flagfile defines, for their order)
+    and `planned` (those the commands asked to run) keep their earlier
+    order with new ones appended; seeds are the union. Baseline, command and published numbers are the
     latest command's; `commands` lists every distinct command that wrote
     the file, first to last, so the record says how the whole was made.
     `current` may carry `commands` of its own (those that trained the runs
@@ -53,13 +54,17 @@ def merged_study_meta(previous, current):
     earlier = list(previous.get("variations", []))
     # Files written before `commands` existed hold one `command`: start there.
     commands = list(previous.get("commands", [previous["command"]] if "command" in previous else []))
-    return {
+    merged = {
         **current,
         "variations": earlier + [v for v in current["variations"] if v not in earlier],
         "seeds": sorted(set(previous.get("seeds", [])) | set(current["seeds"])),
         "commands": commands + [c for c in dict.fromkeys(
             list(current.get("commands", [])) + [current["command"]]) if c not in commands],
     }
+    if "planned" in previous or "planned" in current:
+        planned = list(previous.get("planned", []))
+        merged["planned"] = planned + [v for v in current.get("planned", []) if v not in planned]
+    return merged
 
 
 # Published numbers beside ours, keyed by protocol, then dataset: lists of
@@ -134,8 +139,9 @@ class Study:
     """The finished runs of one study: `runs` maps variation -> seed ->
     summary dict; `variations` are in report order; `metrics` are those
     present in the summaries, in display order; `published_key` is a key of
-    `PUBLISHED` or `None`; `planned` are the variations the study's command
-    named (`study.json`), run or not, which Holm's correction counts."""
+    `PUBLISHED` or `None`; `planned` are the variations the study's
+    commands asked to run (`study.json`), finished or not, which Holm's
+    correction counts."""
 
     name: str
     directory: str
@@ -231,7 +237,8 @@ def load_study(directory, baseline=None, published_key=None):
         metrics=[m for m in stats.METRICS if m in present and m != WALL],
         published_key=published_key or meta.get("published"),
         dataset=meta.get("dataset", any_summary.get("dataset")),
-        planned=list(meta.get("variations", [])) or list(order),
+        # Folders written before `planned` existed: the variations with runs.
+        planned=list(meta.get("planned") or order),
     )
     published_rows(study.published_key, study.dataset)  # Fails early on a bad key.
     return study
@@ -273,6 +280,8 @@ def _difference(comparison, digits, interval=False, adjusted=None):
     """`+d (p=...)`, with `interval` `+d [low, high] (p=...)` (95% t-interval
     of the mean paired difference, when there are 2+ seeds), with `adjusted`
     `(p=..., Holm ...)`."""
+    if comparison.n == 0:  # No seed has the metric in both (e.g. logged later).
+        return "n/a (no common seed)"
     p = "p n/a" if comparison.p_value is None else f"p={comparison.p_value:.3g}"
     if adjusted is not None:
         p += f", Holm {adjusted:.3g}"

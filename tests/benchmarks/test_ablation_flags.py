@@ -245,6 +245,8 @@ def test_cli_reuse_from_copies_a_shared_run_and_study_json_keeps_the_declared_or
     assert "1 runs: 0 already finished, 1 to train" in first.stdout
     meta = run_dir.read_json(os.path.join(out, "one_ring", "study.json"))
     assert meta["variations"] == ["baseline", "d2"] and meta["baseline"] == "baseline"
+    # What the command asked to run, which Holm's correction counts.
+    assert meta["planned"] == ["d2"]
 
     # Second study: its "more_d" is one's "d2" (the same flags): copied, not trained.
     args = [*base, "--study=two", "--variation=plain:g_steps=2", "--variation=more_d:d_steps=2",

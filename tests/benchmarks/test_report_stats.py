@@ -472,6 +472,10 @@ def test_a_partial_study_command_merges_into_study_json_instead_of_shrinking_it(
     merged = reporting.merged_study_meta(whole, part)
     # Earlier order kept, the new variation appended; seeds are the union.
     assert merged["variations"] == ["ema", "best", "deep", "slow"]
+    # What the commands asked to run is merged the same way.
+    asked = reporting.merged_study_meta({**whole, "planned": ["ema", "best"]},
+                                        {**part, "planned": ["ema", "slow"]})
+    assert asked["planned"] == ["ema", "best", "slow"]
     assert merged["seeds"] == [0, 1, 2, 3, 4, 7]
     assert merged["command"] == "ablate.py --flagfile=f --seeds=2,7"
     # Every command that wrote the file is on record, first to last, once.
@@ -599,13 +603,18 @@ def test_verdicts_of_a_half_run_study_are_corrected_over_its_whole_plan(tmp_path
 
     # Planned alone, off is its own family: Holm = p.
     assert f"(p={off.p_value:.3g}, Holm {off.p_value:.3g})" in off_cell()
-    # The command named two more variations that have not run (or have one
-    # seed, so no p-value): they count as p = 1, so off's p is tripled.
+    # The commands asked for two more variations that have not run (or have
+    # one seed, so no p-value): they count as p = 1, so off's p is tripled.
+    # not_asked is defined in the flagfile but no command asked for it.
     _write_summary(os.path.join(results, "lvl_mnist"), "one_seed", 0, fid=12.0, classes=10.0)
     with open(os.path.join(results, "lvl_mnist", "study.json"), "w") as f:
         json.dump({"study": "lvl_mnist", "dataset": "mnist", "baseline": "baseline",
-                   "variations": ["baseline", "off", "one_seed", "not_run"]}, f)
+                   "variations": ["baseline", "off", "one_seed", "not_run", "not_asked"],
+                   "planned": ["baseline", "off", "one_seed", "not_run"]}, f)
     assert f"(p={off.p_value:.3g}, Holm {min(1.0, 3 * off.p_value):.3g})" in off_cell()
+    # A metric no seed has in both variations reads n/a, not "+nan".
+    assert reporting._difference(stats.paired_comparison({0: 1.0}, {1: 2.0}), 2) == (
+        "n/a (no common seed)")
     # The study's own report says the same.
     study = reporting.load_study(os.path.join(results, "lvl_mnist"))
     assert study.planned == ["baseline", "off", "one_seed", "not_run"]
