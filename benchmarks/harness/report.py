@@ -39,8 +39,8 @@ def merged_study_meta(previous, current):
     every finished run by `variations`, and a later reader reruns
     `seeds`. Variations (every one the flagfile defines, for their order)
     and `planned` (those the commands asked to run) keep their earlier
-    order with new ones appended; seeds are the union. Baseline, command and published numbers are the
-    latest command's; `commands` lists every distinct command that wrote
+    order with new ones appended; seeds are the union. Baseline, command
+    and published numbers are the latest command's; `commands` lists every distinct command that wrote
     the file, first to last, so the record says how the whole was made.
     `current` may carry `commands` of its own (those that trained the runs
     a `--copy_only` command collects), listed before its `command`.
