@@ -40,8 +40,9 @@ def merged_study_meta(previous, current):
     `seeds`. Variations (every one the flagfile defines, for their order)
     and `planned` (those the commands asked to run) keep their earlier
     order with new ones appended; seeds are the union. Baseline, command
-    and published numbers are the latest command's; `commands` lists every distinct command that wrote
-    the file, first to last, so the record says how the whole was made.
+    and published numbers are the latest command's; `commands` lists every
+    distinct command that wrote the file, first to last, so the record
+    says how the whole was made.
     `current` may carry `commands` of its own (those that trained the runs
     a `--copy_only` command collects), listed before its `command`.
 
@@ -51,20 +52,23 @@ def merged_study_meta(previous, current):
         current: What the command about to run would write alone.
     """
     previous = previous or {}
-    earlier = list(previous.get("variations", []))
     # Files written before `commands` existed hold one `command`: start there.
     commands = list(previous.get("commands", [previous["command"]] if "command" in previous else []))
     merged = {
         **current,
-        "variations": earlier + [v for v in current["variations"] if v not in earlier],
+        "variations": _append_new(previous.get("variations", []), current["variations"]),
         "seeds": sorted(set(previous.get("seeds", [])) | set(current["seeds"])),
-        "commands": commands + [c for c in dict.fromkeys(
-            list(current.get("commands", [])) + [current["command"]]) if c not in commands],
+        "commands": _append_new(
+            commands, list(current.get("commands", [])) + [current["command"]]),
     }
     if "planned" in previous or "planned" in current:
-        planned = list(previous.get("planned", []))
-        merged["planned"] = planned + [v for v in current.get("planned", []) if v not in planned]
+        merged["planned"] = _append_new(previous.get("planned", []), current.get("planned", []))
     return merged
+
+
+def _append_new(earlier, new):
+    """`earlier`, then each item of `new` it lacks, once, in `new`'s order."""
+    return list(dict.fromkeys(list(earlier) + list(new)))
 
 
 # Published numbers beside ours, keyed by protocol, then dataset: lists of
