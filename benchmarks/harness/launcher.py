@@ -18,6 +18,8 @@ Console lines of every run are prefixed with its name and copied to its
 
 import contextlib
 import dataclasses
+import errno
+import fcntl
 import os
 import re
 import signal
@@ -152,6 +154,87 @@ def default_threads(parallel, cores=None):
     return max(1, (cores or available_cores()) // parallel)
 
 
+# Where each launcher training into an output folder leaves its mark.
+LAUNCHERS_DIR = ".launchers"
+
+
+class Presence:
+    """This launcher's mark in its output folder, so that launchers sharing
+    the folder share the cores too.
+
+    README's way of splitting a study, two `ablate.py` on one folder, gave
+    each run TensorFlow's default (every core) at `--parallel=1`: two runs
+    with 2 threads each on 2 cores, which `benchmarks/parallel_threads.py`
+    measured 1.15x slower than 1 thread each. Each launcher holds an
+    exclusive `flock` on `<output_dir>/.launchers/<pid>.<random>`, a file
+    holding its `--parallel`; `others` sums the `--parallel` of the marks
+    still locked, and removes those of launchers that died (the kernel
+    dropped their lock). A run started before the other launcher came keeps
+    its threads.
+
+    Args:
+        output_dir: The launcher's output folder.
+        parallel: Its runs at a time.
+    """
+
+    def __init__(self, output_dir, parallel):
+        self.folder = os.path.join(output_dir, LAUNCHERS_DIR)
+        self.path = None  # <pid>.<random>, named on entering.
+        self.parallel = parallel
+        self.fd = None
+
+    def __enter__(self):
+        os.makedirs(self.folder, exist_ok=True)
+        # Locked and written under a dot name, then renamed into place: no
+        # other launcher sees it unlocked (and so removes it as stale) or
+        # empty.
+        fd, temp = tempfile.mkstemp(prefix=".", dir=self.folder)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, f"{self.parallel}\n".encode())
+        self.path = os.path.join(self.folder, f"{os.getpid()}{os.path.basename(temp)}")
+        os.replace(temp, self.path)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc):
+        with contextlib.suppress(OSError):
+            os.remove(self.path)
+        os.close(self.fd)
+        self.fd = None
+        with contextlib.suppress(OSError):
+            os.rmdir(self.folder)  # Only when no other launcher is left.
+
+    def others(self):
+        """The `--parallel` of the other live launchers on this folder, summed."""
+        try:
+            names = os.listdir(self.folder)
+        except FileNotFoundError:
+            return 0
+        total = 0
+        for name in names:
+            path = os.path.join(self.folder, name)
+            if name.startswith(".") or path == self.path:
+                continue
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue  # Its launcher has just ended.
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError as err:
+                    if err.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    text = os.read(fd, 32).decode(errors="replace").strip()
+                    total += int(text) if text.isdigit() else 1
+                else:  # Unlocked: its launcher died without removing it.
+                    with contextlib.suppress(OSError):
+                        os.remove(path)
+            finally:
+                os.close(fd)
+        return total
+
+
 def reuse_source(spec, output_dir, reuse_from):
     """The finished run in the study folders `reuse_from` that `spec` can be
     copied from instead of trained (`run_dir.find_finished_run`), or `None`:
@@ -268,15 +351,27 @@ class Launcher:
         self.reuse_from = tuple(reuse_from)
         self.runs, self.output_dir, self.parallel = list(runs), output_dir, parallel
         self.threads = threads or default_threads(parallel)
+        self._asked_threads = threads
+        self._presence = None  # A `Presence` while `run` trains.
         self.run_timeout, self.python, self.echo = run_timeout, python, echo
         self.steps_per_execution = steps_per_execution
         self._print_lock = threading.Lock()
 
-    def command(self, spec, lock_fd=None):
-        """The command line that trains `spec`."""
+    def threads_now(self):
+        """TensorFlow threads for the next run: `--threads` where given, else
+        the cores shared by this launcher's runs and those of the other
+        launchers training into the same folder (`Presence`)."""
+        if self._asked_threads or self._presence is None:
+            return self.threads
+        return default_threads(self.parallel + self._presence.others())
+
+    def command(self, spec, lock_fd=None, threads=None):
+        """The command line that trains `spec` (with `threads`, default
+        `threads_now`)."""
         path = spec.run_dir(self.output_dir)
+        threads = self.threads_now() if threads is None else threads
         command = [self.python, RUN_ONE, f"--flagfile={os.path.join(path, run_dir_lib.FLAGS_FILE)}",
-                   f"--run_dir={path}", f"--threads={self.threads}",
+                   f"--run_dir={path}", f"--threads={threads}",
                    f"--steps_per_execution={self.steps_per_execution}", "--verbose=2"]
         return command + ([f"--lock_fd={lock_fd}"] if lock_fd is not None else [])
 
@@ -296,8 +391,13 @@ class Launcher:
         """Starts run `index` holding `lock`: `(process, start, pump, lock)`."""
         spec = self.runs[index]
         prefix = f"[{index + 1}/{len(self.runs)} {spec.variation}/seed_{spec.seed}]"
-        self._print(f"{prefix} start ({spec.study})")
-        process = subprocess.Popen(self.command(spec, lock.fd), stdout=subprocess.PIPE,
+        threads = self.threads_now()
+        shared = ""
+        if threads != self.threads:
+            shared = (f"; {threads} TensorFlow thread{'s' if threads > 1 else ''}: "
+                      "other launchers are training into this folder")
+        self._print(f"{prefix} start ({spec.study}{shared})")
+        process = subprocess.Popen(self.command(spec, lock.fd, threads), stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True,
                                    env=quiet_environment(), pass_fds=(lock.fd,))
         log_path = os.path.join(spec.run_dir(self.output_dir), run_dir_lib.LOG_FILE)
@@ -317,8 +417,12 @@ class Launcher:
         """
         running = {}  # index -> (process, start time, pump thread, lock)
         try:
-            with stop_on_sigterm():
-                return self._run(running)
+            with stop_on_sigterm(), Presence(self.output_dir, self.parallel) as presence:
+                self._presence = presence
+                try:
+                    return self._run(running)
+                finally:
+                    self._presence = None
         except KeyboardInterrupt:
             for process, _, _, _ in running.values():
                 process.terminate()

@@ -630,6 +630,67 @@ def test_parallel_runs_share_the_cores_instead_of_each_taking_all(tmp_path, run_
     assert "--threads=3" in launcher_lib.Launcher(runs, str(tmp_path), threads=3).command(runs[0])
 
 
+def test_launchers_training_into_one_folder_share_the_cores(
+    tmp_path, run_flag_names, monkeypatch
+):
+    monkeypatch.setattr(launcher_lib, "available_cores", lambda: 12)
+    runs = plan.plan_study("s", [], variations_lib.parse_variations(["baseline"], run_flag_names),
+                           [0], ["ring"])
+    first = launcher_lib.Launcher(runs, str(tmp_path), parallel=1)
+    second = launcher_lib.Launcher(runs, str(tmp_path), parallel=2)
+    pinned = launcher_lib.Launcher(runs, str(tmp_path), parallel=1, threads=3)
+    marks = tmp_path / launcher_lib.LAUNCHERS_DIR
+    with launcher_lib.Presence(str(tmp_path), 1) as first._presence:
+        assert first._presence.others() == 0
+        assert "--threads=0" in first.command(runs[0])  # Alone: TensorFlow's default.
+        with launcher_lib.Presence(str(tmp_path), 2) as second._presence:
+            assert len(os.listdir(marks)) == 2
+            assert first._presence.others() == 2 and second._presence.others() == 1
+            # 1 + 2 runs at a time on 12 cores: 4 threads each, not 12 + 6.
+            assert "--threads=4" in first.command(runs[0])
+            assert "--threads=4" in second.command(runs[0])
+            with launcher_lib.Presence(str(tmp_path), 1) as pinned._presence:
+                assert "--threads=3" in pinned.command(runs[0])  # --threads=K is kept.
+                assert "--threads=3" in first.command(runs[0])  # 12 // (1 + 2 + 1)
+        assert first._presence.others() == 0
+        assert "--threads=0" in first.command(runs[0])
+    assert not marks.exists()  # The last launcher out removes the folder.
+
+
+def test_a_dead_launchers_mark_is_not_counted_and_is_removed(tmp_path):
+    marks = tmp_path / launcher_lib.LAUNCHERS_DIR
+    marks.mkdir()
+    (marks / "4194304").write_text("2\n")  # Unlocked: its launcher died.
+    (marks / ".tmpabc").write_text("5\n")  # Another launcher's mark being written.
+    with launcher_lib.Presence(str(tmp_path), 1) as presence:
+        assert presence.others() == 0
+        assert sorted(os.listdir(marks)) == sorted([".tmpabc", os.path.basename(presence.path)])
+        assert presence.path.startswith(str(marks / f"{os.getpid()}."))
+        assert (marks / os.path.basename(presence.path)).read_text() == "1\n"
+
+
+def test_a_launcher_is_marked_while_it_trains_and_shares_the_cores(
+    tmp_path, run_flag_names, monkeypatch
+):
+    monkeypatch.setattr(launcher_lib, "available_cores", lambda: 2)
+    runs = plan.plan_study("s", [], variations_lib.parse_variations(["baseline"], run_flag_names),
+                           [0], ["ring"])
+    launcher = launcher_lib.Launcher(runs, str(tmp_path), parallel=1)
+    seen = {}
+
+    def fake_run(running):
+        seen["threads"] = launcher.threads_now()
+        seen["marks"] = sorted(os.listdir(tmp_path / launcher_lib.LAUNCHERS_DIR))
+        return []
+
+    monkeypatch.setattr(launcher, "_run", fake_run)
+    with launcher_lib.Presence(str(tmp_path), 1):
+        launcher.run()
+    assert len(seen["marks"]) == 2  # The other launcher's mark and its own.
+    assert seen["threads"] == 1  # 2 cores // (1 + 1), not TensorFlow's default of 2.
+    assert launcher.threads_now() == 0  # Done training: no longer counts others.
+
+
 def test_a_run_whose_epoch_is_not_whole_blocks_fails_before_training(
     tmp_path, tiny_ring_args, python_env
 ):
