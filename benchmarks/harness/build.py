@@ -505,8 +505,15 @@ def early_stopping(values, metrics):
     mode = values["early_stopping_mode"]
     if mode == "auto":  # Keras' "auto" guesses from the name and gets fid/kid/kl wrong.
         mode = "min" if any(k in metric for k in ("fid", "kid", "kl", "loss")) else "max"
-    return keras.callbacks.EarlyStopping(monitor=metric, mode=mode,
-                                         patience=values["early_stopping_patience"])
+    # GANMetrics writes its last values again on the epochs it does not
+    # evaluate, and a stock EarlyStopping counts such a repeat as an epoch
+    # without improvement: with --eval_every_n_epochs=2, a patience of 1
+    # epoch stopped every run at its first unevaluated epoch (level4_20k's
+    # early_stopping, seed 0: 1,000 of 20,000 steps). The flag counts
+    # evaluations; N epochs each is exactly that many evaluations (0 acts as
+    # 1, as in Keras: stop at the first evaluation without improvement).
+    epochs = max(values["early_stopping_patience"], 1) * values["eval_every_n_epochs"]
+    return keras.callbacks.EarlyStopping(monitor=metric, mode=mode, patience=epochs)
 
 
 def sample_grid(values, info, directory):

@@ -404,7 +404,8 @@ RUN_FLAGS = [
          "(TRICKS 4.7).", kind="str"),
     Flag("early_stopping_mode", "auto", "Whether the early-stopping metric should go down or up.",
          choices=("auto", "min", "max")),
-    Flag("early_stopping_patience", 3, "Epochs without improvement.", low=0),
+    Flag("early_stopping_patience", 3, "Evaluations (every --eval_every_n_epochs epochs) "
+         "without improvement before stopping.", low=0),
     Flag("grid_samples", None, "Samples in the sample picture (default 64 images or 2500 "
          "points).", kind="int", low=1),
     Flag("grid_every_n_epochs", 0, "Also save a sample picture every N epochs (0: only the "

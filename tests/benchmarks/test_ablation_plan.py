@@ -456,3 +456,32 @@ def test_git_commit_is_dirty_for_changed_code_but_not_for_changed_results(tmp_pa
     assert build.git_commit(str(tmp_path), results_dir="results") == head
     (tmp_path / "code.py").write_text("a = 2\n")
     assert build.git_commit(str(tmp_path), results_dir="results") == head + "-dirty"
+
+
+@pytest.mark.parametrize("patience, stop_epoch", [(0, 4), (1, 4), (2, 6), (3, 8), (4, None)])
+def test_early_stopping_patience_counts_evaluations_not_carried_epochs(patience, stop_epoch):
+    """GANMetrics(every_n_epochs=2) writes its last values again on odd
+    epochs; the stopper must wait `patience` evaluations, not stop at the
+    first repeat (which a patience in epochs did: level4_20k stopped at
+    epoch 1 of 40)."""
+    from types import SimpleNamespace
+
+    from benchmarks.harness import build
+
+    values = _mnist_values("--early_stopping_metric=fid", f"--early_stopping_patience={patience}",
+                           "--eval_every_n_epochs=2")
+    stopper = build.early_stopping(values, metrics=object())
+    stopper.set_model(SimpleNamespace(stop_training=False))
+    stopper.on_train_begin()
+    # Evaluations at epochs 0, 2, 4, 6, 8 (FID 10, 8, 9, 8.5, 8.2); each
+    # odd epoch carries the value before it.
+    evaluated = {0: 10.0, 2: 8.0, 4: 9.0, 6: 8.5, 8: 8.2}
+    stopped, fid = None, None
+    for epoch in range(10):
+        fid = evaluated.get(epoch, fid)
+        stopper.on_epoch_end(epoch, {"fid": fid})
+        if stopper.model.stop_training:
+            stopped = epoch
+            break
+    assert stopped == stop_epoch
+    assert stopper.patience == max(patience, 1) * 2
