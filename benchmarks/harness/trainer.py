@@ -140,14 +140,47 @@ class TimeBudget(keras.callbacks.Callback):
             self.stopped_epoch = epoch + 1
 
 
+class ContinueEarlyStopping(keras.callbacks.Callback):
+    """Feeds a stock `EarlyStopping` the epochs an interrupted attempt trained.
+
+    Keras keeps the best value and the patience counter in the callback, not
+    the model, and resets them in `on_train_begin`; placed after the stopper,
+    this replays the monitored value of every epoch before `epochs_done` (the
+    evaluated value, carried over unevaluated epochs as `GANMetrics` carries
+    it), so a resumed run stops where an unbroken one would.
+
+    Args:
+        stopper: The `EarlyStopping` of the resumed `fit`.
+        records: The interrupted attempt's kept records (`metrics.jsonl`:
+            evaluated epochs, 1-based `epoch`).
+        epochs_done: Epochs its checkpoint holds.
+    """
+
+    def __init__(self, stopper, records, epochs_done):
+        super().__init__()
+        self.stopper = stopper
+        by_epoch = {r["epoch"]: r for r in records}
+        self.epoch_logs, value = [], None
+        for epoch in range(epochs_done):
+            value = by_epoch.get(epoch + 1, {}).get(stopper.monitor, value)
+            if value is not None:
+                self.epoch_logs.append((epoch, {stopper.monitor: value}))
+
+    def on_train_begin(self, logs=None):
+        for epoch, epoch_logs in self.epoch_logs:
+            self.stopper.on_epoch_end(epoch, epoch_logs)
+
+
 def train_run(values, run_dir, threads=0, verbose=2, steps_per_execution=1):
     """Trains (or resumes) one run and writes its results.
 
     A resumed run restores weights, optimizer state, random-generator state
     and the data position from its checkpoint, so it ends exactly where an
-    unbroken run would. Two things restart: an `EarlyStopping` patience
-    counter (Keras keeps it in the callback, not the model), and the first
-    resumed epoch is always evaluated (an extra `metrics.jsonl` record).
+    unbroken run would. The callbacks continue from its `metrics.jsonl`: the
+    metrics carry the last evaluation's values (no extra, off-schedule
+    evaluation) and an early stopper its best value and patience count
+    (`ContinueEarlyStopping`), so it also evaluates and stops on the epochs
+    an unbroken run would.
 
     Args:
         values: The run's flag values (from its `flags.txt`).
@@ -190,11 +223,18 @@ def train_run(values, run_dir, threads=0, verbose=2, steps_per_execution=1):
     stopper = build.early_stopping(values, metrics)
     grid = build.sample_grid(values, info, os.path.join(run_dir, "samples"))
     recorder = RunRecorder(run_dir, metrics, steps, records, elapsed_before)
-    # GANMetrics before EarlyStopping, which reads the metric it writes.
+    replay = None
+    if epochs_done and records:
+        if metrics is not None and all(k in records[-1] for k in metrics.log_keys):
+            metrics.carry(records[-1])
+        if stopper is not None:
+            replay = ContinueEarlyStopping(stopper, records, epochs_done)
+    # GANMetrics before EarlyStopping, which reads the metric it writes;
+    # the replay right after the stopper's own on_train_begin reset.
     budget = None
     if values["time_budget_minutes"]:
         budget = TimeBudget(recorder, 60.0 * values["time_budget_minutes"])
-    callbacks = [build.noise_schedule(values), metrics, stopper, grid, recorder, budget]
+    callbacks = [build.noise_schedule(values), metrics, stopper, replay, grid, recorder, budget]
     # A run killed after its budget ran out but before its summary was
     # written does not train another epoch when resumed.
     if epochs_done < values["epochs"] and not (budget and epochs_done and budget.exhausted):

@@ -143,8 +143,8 @@ class GANMetrics(keras.callbacks.Callback):
     Consequently a stock EarlyStopping's `patience` counts epochs, not
     evaluations: with `every_n_epochs=N`, use `patience >= N` times the
     number of evaluations you want to wait. The first epoch of a `fit`
-    (when nothing was computed yet) and the final epoch are always
-    evaluated.
+    (when nothing was computed yet, unless `carry` gave the values to
+    continue with) and the final epoch are always evaluated.
 
     Args:
         reference: Real data for the reference statistics: an array, a
@@ -272,6 +272,30 @@ class GANMetrics(keras.callbacks.Callback):
         self._extractors = {}
         self._reference_cache = {}
         self._last_values = None
+        self._carry = None
+
+    def carry(self, values):
+        """Has the next `fit` write `values` until its first scheduled
+        evaluation, as if it continued the `fit` that computed them.
+
+        A `fit` resumed from a checkpoint (`initial_epoch=k`) otherwise
+        evaluates its first epoch off the `every_n_epochs` schedule, since
+        it has nothing to carry yet: given the interrupted fit's last values
+        (e.g. from its metric log), it evaluates on the epochs an unbroken
+        fit would, and callbacks reading the carried keys see what they
+        would have seen.
+
+        Args:
+            values: Mapping holding every key of `log_keys` (other keys are
+                ignored).
+        """
+        missing = [k for k in self.log_keys if k not in values]
+        if missing:
+            raise ValueError(
+                f"`values` lacks {missing}: `carry` needs every key of `log_keys` "
+                f"({list(self.log_keys)}), e.g. a record of this callback's logs."
+            )
+        self._carry = {k: float(values[k]) for k in self.log_keys}
 
     def _role(self, metric):
         """`"fid"` for metrics the `fid_extractor` computes, else `"main"`."""
@@ -502,8 +526,9 @@ class GANMetrics(keras.callbacks.Callback):
         # Before any step: a raw_generator without an EMA would only fail at
         # the first evaluation, after an epoch of training.
         self._check_raw_generator()
-        # A new fit starts evaluating afresh; the reference cache is kept.
-        self._last_values = None
+        # A new fit starts evaluating afresh unless told what to carry
+        # (`carry`); the reference cache is kept.
+        self._last_values, self._carry = self._carry, None
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:

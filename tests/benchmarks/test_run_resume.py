@@ -820,3 +820,44 @@ def test_the_training_stream_shuffles_the_same_whatever_global_seed_ran_before(
     # and resuming at step 5 sees what the unbroken stream saw there.
     assert not np.array_equal(fresh[0], fresh[4])
     np.testing.assert_array_equal(first_batches(5)[0], fresh[5])
+
+
+@pytest.mark.parametrize("epochs_done, fresh_stop", [(1, 8), (5, 9), (6, 14), (7, 14)])
+def test_a_resumed_early_stopper_continues_the_interrupted_count(epochs_done, fresh_stop):
+    """FID evaluated every 2 epochs (carried between), patience 2
+    evaluations: an unbroken run stops at epoch 8 (no improvement at 6 and
+    8 after the best at 4). Resumed from any checkpoint before, it must stop
+    there too; a stopper that starts afresh waits for two more evaluations
+    after the resume (or, from epoch 1, happens to agree)."""
+    from types import SimpleNamespace
+
+    from benchmarks.harness import build, trainer
+
+    fv, _ = plan.resolve_run_flags(["--dataset=mnist", "--early_stopping_metric=fid",
+                                    "--early_stopping_patience=2", "--eval_every_n_epochs=2"])
+    values = fv.flag_values_dict()
+    evaluated = {0: 10.0, 2: 9.0, 4: 8.0, 6: 8.5, 8: 8.2, 10: 8.1, 12: 8.3, 14: 8.4}
+
+    def stop_epoch(callbacks, start, fid):
+        model = SimpleNamespace(stop_training=False)
+        for c in callbacks:
+            c.set_model(model)
+            c.on_train_begin()
+        for epoch in range(start, 16):
+            fid = evaluated.get(epoch, fid)
+            for c in callbacks:
+                c.on_epoch_end(epoch, {"fid": fid})
+            if model.stop_training:
+                return epoch
+        return None
+
+    assert stop_epoch([build.early_stopping(values, object())], 0, None) == 8
+    # The interrupted attempt's records: its evaluated epochs (1-based).
+    records = [{"epoch": e + 1, "fid": v, "is": 1.0} for e, v in evaluated.items()
+               if e < epochs_done]
+    last = records[-1]["fid"]
+    stopper = build.early_stopping(values, object())
+    replay = trainer.ContinueEarlyStopping(stopper, records, epochs_done)
+    assert [e for e, _ in replay.epoch_logs] == list(range(epochs_done))
+    assert stop_epoch([stopper, replay], epochs_done, last) == 8
+    assert stop_epoch([build.early_stopping(values, object())], epochs_done, last) == fresh_stop

@@ -122,6 +122,41 @@ def test_every_n_epochs_carries_the_last_value():
     assert metrics.log_keys == ("val_fid",)
 
 
+def test_carry_resumes_the_schedule_without_an_extra_evaluation():
+    def metrics():
+        return GANMetrics(REFERENCE, metrics=("fid", "kid"), extractor=_identity_extractor(),
+                          num_samples=100, every_n_epochs=2, kid_subsets=2,
+                          kid_subset_size=50)
+
+    unbroken = metrics()
+    full = _fit(DriftingModel(), [unbroken], epochs=5).history["fid"]
+    # Resumed at epoch 1 (0-based: the fit's next epoch is 1) with the
+    # values of the evaluation at epoch 0: evaluates at 2 and 4 only, and
+    # epoch 1 writes the carried value, as the unbroken fit did.
+    model = DriftingModel()
+    model.steps.assign(1.0)
+    resumed = metrics()
+    resumed.carry({**unbroken.history[0], "d_loss": 0.5})
+    model.compile(jit_compile=False)
+    part = model.fit(np.zeros((1, 1), "float32"), epochs=5, initial_epoch=1, batch_size=1,
+                     verbose=0, callbacks=[resumed]).history["fid"]
+    assert [h["epoch"] for h in resumed.history] == [2, 4]
+    assert part == full[1:] and part[0] == full[0]
+    # Without `carry` the first resumed epoch is evaluated off the schedule.
+    model.steps.assign(1.0)
+    fresh = metrics()
+    model.fit(np.zeros((1, 1), "float32"), epochs=5, initial_epoch=1, batch_size=1, verbose=0,
+              callbacks=[fresh])
+    assert [h["epoch"] for h in fresh.history] == [1, 2, 4]
+    # Only the next fit carries: the one after starts afresh.
+    model.steps.assign(1.0)
+    model.fit(np.zeros((1, 1), "float32"), epochs=5, initial_epoch=1, batch_size=1, verbose=0,
+              callbacks=[resumed])
+    assert [h["epoch"] for h in resumed.history][2:] == [1, 2, 4]
+    with pytest.raises(ValueError, match=r"`values` lacks \['kid'\]"):
+        resumed.carry({"fid": 1.0})
+
+
 def test_reference_features_are_computed_once():
     metrics = GANMetrics(
         REFERENCE, metrics=("fid", "precision", "recall", "density", "coverage", "diversity"),
