@@ -65,8 +65,7 @@ def main(argv):
     values = {name: FLAGS[name].value for name in RUN_FLAG_NAMES}
     summary = trainer.train_run(values, run_dir, threads=FLAGS.threads, verbose=FLAGS.verbose,
                                 steps_per_execution=FLAGS.steps_per_execution)
-    final = ", ".join(f"{k}={v:.4g}" for k, v in sorted(summary["final"].items()))
-    print(f"Finished in {summary['wall_time_s']:.1f} s: {final}", flush=True)
+    print(trainer.finish_line(summary), flush=True)
     lock.release()
 
 

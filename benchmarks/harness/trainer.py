@@ -286,6 +286,24 @@ def train_run(values, run_dir, threads=0, verbose=2, steps_per_execution=1):
     return summary
 
 
+def finish_line(summary):
+    """The line that reports a finished run: wall time, why it ended before
+    its last epoch if it did, and its final values."""
+    flags = summary["flags"]
+    done, planned = summary["epochs_completed"], flags["epochs"]
+    why = ""
+    if summary["stopped_early"]:
+        patience = max(flags["early_stopping_patience"], 1)
+        why = (f" (stopped early after epoch {done} of {planned}: "
+               f"{flags['early_stopping_metric']} did not improve for {patience} "
+               f"evaluation{'s' if patience > 1 else ''})")
+    elif summary["stopped_by_time_budget"]:
+        why = (f" (stopped after epoch {done} of {planned}: the time budget of "
+               f"{flags['time_budget_minutes']:g} minutes ran out)")
+    final = ", ".join(f"{k}={v:.4g}" for k, v in sorted(summary["final"].items()))
+    return f"Finished in {summary['wall_time_s']:.1f} s{why}: {final}"
+
+
 def _export(model, path):
     """Exports the generator into a fresh folder, then renames it into place."""
     import keras_gans

@@ -861,3 +861,21 @@ def test_a_resumed_early_stopper_continues_the_interrupted_count(epochs_done, fr
     assert [e for e, _ in replay.epoch_logs] == list(range(epochs_done))
     assert stop_epoch([stopper, replay], epochs_done, last) == 8
     assert stop_epoch([build.early_stopping(values, object())], epochs_done, last) == fresh_stop
+
+
+def test_the_finish_line_says_why_a_run_ended_before_its_last_epoch():
+    from benchmarks.harness import trainer
+
+    flags = {"epochs": 40, "early_stopping_metric": "fid", "early_stopping_patience": 2,
+             "time_budget_minutes": 30.0}
+    summary = {"flags": flags, "epochs_completed": 40, "stopped_early": False,
+               "stopped_by_time_budget": False, "wall_time_s": 1823.66,
+               "final": {"is": 7.3271, "fid": 46.924}}
+    assert trainer.finish_line(summary) == "Finished in 1823.7 s: fid=46.92, is=7.327"
+    summary.update(epochs_completed=12, stopped_early=True)
+    assert trainer.finish_line(summary).startswith(
+        "Finished in 1823.7 s (stopped early after epoch 12 of 40: fid did not improve for "
+        "2 evaluations): fid=46.92")
+    summary.update(stopped_early=False, stopped_by_time_budget=True)
+    assert "(stopped after epoch 12 of 40: the time budget of 30 minutes ran out)" in (
+        trainer.finish_line(summary))
