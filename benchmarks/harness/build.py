@@ -493,6 +493,13 @@ def metrics_callback(values, info, load_reference=True):
                       fid_extractor=fid_extractor, value_range=info.value_range, **common)
 
 
+def early_stopping_evaluations(values):
+    """Evaluations without improvement before a run stops: the flag, with 0
+    acting as 1 as in Keras (stop at the first evaluation that does not
+    improve)."""
+    return max(values["early_stopping_patience"], 1)
+
+
 def early_stopping(values, metrics):
     """A stock `EarlyStopping` on `--early_stopping_metric`, or `None`."""
     import keras
@@ -510,9 +517,8 @@ def early_stopping(values, metrics):
     # without improvement: with --eval_every_n_epochs=2, a patience of 1
     # epoch stopped every run at its first unevaluated epoch (level4_20k's
     # early_stopping, seed 0: 1,000 of 20,000 steps). The flag counts
-    # evaluations; N epochs each is exactly that many evaluations (0 acts as
-    # 1, as in Keras: stop at the first evaluation without improvement).
-    epochs = max(values["early_stopping_patience"], 1) * values["eval_every_n_epochs"]
+    # evaluations; N epochs each is exactly that many evaluations.
+    epochs = early_stopping_evaluations(values) * values["eval_every_n_epochs"]
     return keras.callbacks.EarlyStopping(monitor=metric, mode=mode, patience=epochs)
 
 

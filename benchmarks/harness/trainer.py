@@ -293,7 +293,7 @@ def finish_line(summary):
     done, planned = summary["epochs_completed"], flags["epochs"]
     why = ""
     if summary["stopped_early"]:
-        patience = max(flags["early_stopping_patience"], 1)
+        patience = build.early_stopping_evaluations(flags)
         why = (f" (stopped early after epoch {done} of {planned}: "
                f"{flags['early_stopping_metric']} did not improve for {patience} "
                f"evaluation{'s' if patience > 1 else ''})")

@@ -876,6 +876,8 @@ def test_the_finish_line_says_why_a_run_ended_before_its_last_epoch():
     assert trainer.finish_line(summary).startswith(
         "Finished in 1823.7 s (stopped early after epoch 12 of 40: fid did not improve for "
         "2 evaluations): fid=46.92")
+    flags["early_stopping_patience"] = 0  # acts as 1, as the stopper does (build.py)
+    assert "fid did not improve for 1 evaluation):" in trainer.finish_line(summary)
     summary.update(stopped_early=False, stopped_by_time_budget=True)
     assert "(stopped after epoch 12 of 40: the time budget of 30 minutes ran out)" in (
         trainer.finish_line(summary))
