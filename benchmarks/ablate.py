@@ -123,6 +123,7 @@ def write_study_files(runs, names, baseline):
     studies = {}
     for run in runs:
         studies.setdefault(run.study, run.values["dataset"])
+    asked = {(r.study, r.variation) for r in runs}
     for study, dataset in studies.items():
         meta = {
             "study": study,
@@ -130,8 +131,7 @@ def write_study_files(runs, names, baseline):
             "variations": names,
             # What this command asked to run (after --only/--skip_variations):
             # the family Holm's correction counts, run yet or not.
-            "planned": [v for v in names
-                        if any(r.study == study and r.variation == v for r in runs)],
+            "planned": [v for v in names if (study, v) in asked],
             "baseline": baseline,
             "seeds": sorted({r.seed for r in runs if r.study == study}),
             "published": FLAGS.published,
