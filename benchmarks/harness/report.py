@@ -171,23 +171,31 @@ class Study:
                             run_dir_lib.METRICS_FILE)
         return run_dir_lib.read_jsonl(path) if os.path.exists(path) else []
 
-    def values(self, variation, metric):
-        """Dict seed -> scaled metric value of one variation."""
+    def values(self, variation, metric, minutes=None):
+        """Dict seed -> scaled metric value of one variation: its final value,
+        or with `minutes` its value at the last evaluation within that much
+        training time (`value_at_minutes`; a seed with none by then is left
+        out)."""
         scale = stats.metric_info(metric).scale
         out = {}
         for seed, summary in self.runs.get(variation, {}).items():
-            value = summary.get(WALL) if metric == WALL else summary["final"].get(metric)
+            if minutes is not None:
+                value = value_at_minutes(self.records(variation, seed), metric, minutes)
+            else:
+                value = summary.get(WALL) if metric == WALL else summary["final"].get(metric)
             if value is not None:
                 out[seed] = float(value) * scale
         return out
 
-    def describe(self, variation, metric):
-        return stats.describe(list(self.values(variation, metric).values()))
+    def describe(self, variation, metric, minutes=None):
+        return stats.describe(list(self.values(variation, metric, minutes).values()))
 
-    def compare(self, variation, metric, other=None):
-        """Paired comparison of `variation` with the baseline (or `other`)."""
+    def compare(self, variation, metric, other=None, minutes=None):
+        """Paired comparison of `variation` with the baseline (or `other`),
+        of final values or, with `minutes`, of values at that training time."""
         return stats.paired_comparison(
-            self.values(variation, metric), self.values(other or self.baseline, metric)
+            self.values(variation, metric, minutes),
+            self.values(other or self.baseline, metric, minutes),
         )
 
 
@@ -265,8 +273,9 @@ def _mean_std(description, digits):
     return f"{_fmt(description.mean, digits)} ± {_fmt(description.std, digits)}"
 
 
-def _cell(study, variation, metric):
-    return _mean_std(study.describe(variation, metric), stats.metric_info(metric).digits)
+def _cell(study, variation, metric, minutes=None):
+    return _mean_std(study.describe(variation, metric, minutes),
+                     stats.metric_info(metric).digits)
 
 
 def holm_comparisons(study, variations, metric):
@@ -398,12 +407,39 @@ def markdown_report(study, figures=()):
     return "\n".join(out) + "\n"
 
 
+def record_at_minutes(records, metric, minutes):
+    """The last `metrics.jsonl` record with `metric` finished within
+    `minutes` of training time (evaluations included), or `None`."""
+    seen = [r for r in records
+            if metric in r and r.get("elapsed_s", math.inf) <= 60.0 * minutes]
+    return seen[-1] if seen else None
+
+
 def value_at_minutes(records, metric, minutes):
     """`metric` at the last evaluation finished within `minutes` of training
     time, or `None` when none had finished by then."""
-    seen = [r[metric] for r in records
-            if metric in r and r.get("elapsed_s", math.inf) <= 60.0 * minutes]
-    return seen[-1] if seen else None
+    record = record_at_minutes(records, metric, minutes)
+    return None if record is None else record[metric]
+
+
+def _steps_cell(study, variation, metric, minutes):
+    """`4,500, 4,500, 5,000`: per seed, the generator steps of the record
+    `value_at_minutes` reads (`-` where it has none or no step count)."""
+    cells = []
+    for seed in sorted(study.runs[variation]):
+        record = record_at_minutes(study.records(variation, seed), metric, minutes)
+        cells.append("-" if record is None or "step" not in record else f"{record['step']:,}")
+    return ", ".join(cells)
+
+
+def _device_cell(study, variation):
+    """The distinct `device` strings of a variation's runs, in seed order."""
+    devices = []
+    for seed in sorted(study.runs[variation]):
+        device = study.runs[variation][seed].get("device", "unknown")
+        if device not in devices:
+            devices.append(device)
+    return "; ".join(devices)
 
 
 def time_to_quality(study, marks=4, metrics=None):
@@ -609,8 +645,20 @@ def _block_choice(study, kind, chosen, present):
     return list(chosen or present)
 
 
+def parse_minutes(text):
+    """`"26"` -> 26.0: the `at_minutes=` option of a README block."""
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = math.nan
+    if not minutes > 0 or math.isinf(minutes):
+        raise ValueError(f"README block option at_minutes={text!r}: give a positive number "
+                         "of training minutes, e.g. at_minutes=26.")
+    return minutes
+
+
 def readme_table(study, metrics=None, interval=False, variations=None, published=False,
-                 target=None):
+                 target=None, at_minutes=None):
     """A compact Markdown table for the README: mean ± std per variation and
     the first metric's difference from the baseline (with `interval`, its
     95% t-interval too).
@@ -620,30 +668,51 @@ def readme_table(study, metrics=None, interval=False, variations=None, published
     study's published rows, with their sources, under them; `target` (a
     `parse_target` string) adds a last column: how many seeds met every
     condition at some evaluation, and after how many training minutes.
+
+    `at_minutes` (a number) compares at equal training time instead of at
+    the end: every cell and the difference read each seed's last evaluation
+    within that many minutes (evaluations included; a seed with none by
+    then is left out), and two last columns give each seed's generator
+    steps by then and the devices the runs trained on, since minutes on
+    different hosts are not the same compute.
     """
     metrics = _block_choice(study, "metric", metrics, study.metrics)
     variations = _block_choice(study, "variation", variations, study.variations)
     conditions = parse_target(target) if target else None
     if conditions:
         _block_choice(study, "target metric", [m for m, _, _ in conditions], study.metrics)
+    minutes = None if at_minutes is None else parse_minutes(at_minutes)
+    if minutes is not None and published:
+        # The papers' rows are final values, not values at a training time.
+        raise ValueError(f"README block {study.name}: at_minutes and published=true cannot "
+                         "be combined; drop one of them.")
     titles = [stats.metric_info(m).title for m in metrics]
+    if minutes is not None:
+        titles = [f"{t} at {minutes:g} min" for t in titles]
     header = ["variation", "seeds"] + titles + [f"vs `{study.baseline}` ({titles[0]})"]
     if conditions:
         header.append(_target_header(conditions))
+    if minutes is not None:
+        header += [f"steps by {minutes:g} min", "device"]
     digits = stats.metric_info(metrics[0]).digits
     body = []
     for v in variations:
-        cells = [_cell(study, v, m) for m in metrics]
+        cells = [_cell(study, v, m, minutes) for m in metrics]
         diff = "" if v == study.baseline else _difference(
-            study.compare(v, metrics[0]), digits, interval=interval)
-        body.append([v, str(study.describe(v, metrics[0]).n)] + cells + [diff]
-                    + ([_target_cell(study, v, conditions)] if conditions else []))
+            study.compare(v, metrics[0], minutes=minutes), digits, interval=interval)
+        body.append([v, str(study.describe(v, metrics[0], minutes).n)] + cells + [diff]
+                    + ([_target_cell(study, v, conditions)] if conditions else [])
+                    + ([_steps_cell(study, v, metrics[0], minutes), _device_cell(study, v)]
+                       if minutes is not None else []))
     if published:
         rows, _ = _published_cells(study, metrics)
         body += [[f"{model} (published, {source})", "-"] + cells + [""]
                  + ([""] if conditions else [])
                  for model, source, cells in rows]
     return "\n".join(_markdown_table(header, body)) + "\n"
+
+
+_BLOCK_OPTIONS = {"metrics", "variations", "interval", "published", "target", "at_minutes"}
 
 
 _VERDICT_BLOCK = re.compile(
@@ -729,11 +798,14 @@ def update_readme(text, results_dir, changed=None):
     """`text` with every results block regenerated from `results_dir`.
 
     A block is `<!-- results:STUDY [metrics=a,b] [variations=x,y]
-    [interval=true] [published=true] [target=is>=9.5,fid<=5.2] -->` ...
-    `<!-- /results:STUDY -->`; its content becomes `readme_table` of
-    `results_dir/STUDY` (`interval=true`: the difference with its 95%
-    interval; `published=true`: the papers' rows under the study's;
-    `target=`: when each seed first met those conditions). A `<!--
+    [interval=true] [published=true] [target=is>=9.5,fid<=5.2]
+    [at_minutes=26] -->` ... `<!-- /results:STUDY -->`; its content becomes
+    `readme_table` of `results_dir/STUDY` (`interval=true`: the difference
+    with its 95% interval; `published=true`: the papers' rows under the
+    study's; `target=`: when each seed first met those conditions;
+    `at_minutes=`: the values at that training time, not the final ones).
+    A study may have several blocks (e.g. one at the end, one at equal
+    minutes). An unknown option is refused. A `<!--
     verdicts:NAME studies=a,b datasets=x,y metric=m -->` ... `<!--
     /verdicts:NAME -->` block becomes `verdict_table` of those studies and
     datasets.
@@ -755,16 +827,21 @@ def update_readme(text, results_dir, changed=None):
 
     def replace(match):
         names.append(match.group("name"))
-        options = dict(
-            item.split("=", 1) for item in match.group("options").split() if "=" in item
-        )
+        items = match.group("options").split()
+        options = dict(item.split("=", 1) for item in items if "=" in item)
+        unknown = sorted((set(options) - _BLOCK_OPTIONS)
+                         | {item for item in items if "=" not in item})
+        if unknown:
+            raise ValueError(
+                f"README block {match.group('name')}: unknown option(s) {', '.join(unknown)}; "
+                f"the options are {', '.join(sorted(_BLOCK_OPTIONS))}.")
         listed = {key: options[key].split(",") if key in options else None
                   for key in ("metrics", "variations")}
         study = load_study(os.path.join(results_dir, match.group("name")))
         return note(match, readme_table(
             study, listed["metrics"], interval=options.get("interval") == "true",
             variations=listed["variations"], published=options.get("published") == "true",
-            target=options.get("target")))
+            target=options.get("target"), at_minutes=options.get("at_minutes")))
 
     text = run_dir_lib.replace_blocks(text, _BLOCK, replace, required=False)
 

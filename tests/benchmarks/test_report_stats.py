@@ -673,6 +673,66 @@ def test_readme_target_column_gives_each_seeds_first_evaluation_meeting_every_co
         reporting.update_readme(text.replace("fid<=5.2", "kid<=1"), str(tmp_path))
 
 
+def test_readme_block_at_minutes_compares_each_seed_at_equal_training_time(tmp_path):
+    directory = str(tmp_path / "clockwise")
+    # (elapsed_s, step, fid) per seed. The fast variation evaluates every
+    # 60 s, the slow one every 150 s; both end better than they are at 2 min.
+    points = {
+        ("baseline", 0): [(60, 500, 50.0), (120, 1000, 40.0), (240, 2000, 30.0)],
+        ("baseline", 1): [(60, 500, 52.0), (120, 1000, 44.0), (240, 2000, 31.0)],
+        ("baseline", 2): [(60, 500, 54.0), (110, 1000, 46.0), (240, 2000, 29.0)],
+        ("slow", 0): [(150, 200, 90.0), (300, 400, 20.0)],
+        ("slow", 1): [(100, 200, 80.0), (300, 400, 21.0)],
+        ("slow", 2): [(90, 100, 70.0), (119, 200, 66.0), (300, 400, 22.0)],
+    }
+    devices = {"baseline": "CPU: host A", "slow": "CPU: host B"}
+    for (variation, seed), rows in points.items():
+        run = os.path.join(directory, variation, f"seed_{seed}")
+        os.makedirs(run)
+        with open(os.path.join(run, "metrics.jsonl"), "w") as f:
+            f.write("".join(json.dumps({"epoch": e + 1, "elapsed_s": t, "step": k, "fid": v})
+                            + "\n" for e, (t, k, v) in enumerate(rows)))
+        with open(os.path.join(run, "summary.json"), "w") as f:
+            json.dump({"seed": seed, "dataset": "mnist", "device": devices[variation],
+                       "wall_time_s": rows[-1][0], "final": {"fid": rows[-1][2]}}, f)
+    with open(os.path.join(directory, "study.json"), "w") as f:
+        json.dump({"study": "clockwise", "dataset": "mnist",
+                   "variations": ["baseline", "slow"], "baseline": "baseline"}, f)
+    text = "<!-- results:clockwise metrics=fid at_minutes=2 -->\nold\n<!-- /results:clockwise -->\n"
+    updated, names = reporting.update_readme(text, str(tmp_path))
+    assert names == ["clockwise"]
+    header, _, base_row, slow_row = updated.splitlines()[1:5]
+    assert header == ("| variation | seeds | classifier FID at 2 min | vs `baseline` (classifier "
+                      "FID at 2 min) | steps by 2 min | device |")
+    # At 2 min the baseline's seeds read 40, 44, 46 (mean 43.33, std 3.06);
+    # slow's seed 0 has no evaluation yet and is left out; seeds 1 and 2
+    # read 80 and 66, so the paired differences are 36 and 20.
+    assert base_row == "| baseline | 3 | 43.33 ± 3.06 |  | 1,000, 1,000, 1,000 | CPU: host A |"
+    c = stats.paired_comparison({1: 80.0, 2: 66.0}, {0: 40.0, 1: 44.0, 2: 46.0})
+    assert c.n == 2 and c.difference == pytest.approx(28.0)
+    assert slow_row == (f"| slow | 2 | 73.00 ± 9.90 | +28.00 (p={c.p_value:.3g}) "
+                        "| -, 200, 200 | CPU: host B |")
+    # Without the option the same block compares the final values: slow is
+    # ahead at the end (21 against 30) though behind at 2 minutes.
+    final, _ = reporting.update_readme(text.replace(" at_minutes=2", ""), str(tmp_path))
+    assert "| slow | 3 | 21.00 ± 1.00 | -9.00 (p=" in final
+    # Several blocks of one study are each regenerated.
+    both, names = reporting.update_readme(
+        text + text.replace(" at_minutes=2", " at_minutes=5"), str(tmp_path))
+    assert names == ["clockwise", "clockwise"]
+    assert "| slow | 3 | 21.00 ± 1.00 | -9.00 (p=" in both and "73.00 ± 9.90" in both
+    # Bad options fail before anything is written, naming the option.
+    for bad, message in [("at_minutes=0", r"at_minutes='0': give a positive number"),
+                         ("at_minutes=soon", r"at_minutes='soon'"),
+                         ("at_minute=2", r"unknown option\(s\) at_minute; the options are"),
+                         ("at_minutes=2 interval", r"unknown option\(s\) interval;")]:
+        with pytest.raises(ValueError, match=message):
+            reporting.update_readme(text.replace("at_minutes=2", bad), str(tmp_path))
+    with pytest.raises(ValueError, match="at_minutes and published=true cannot be combined"):
+        reporting.update_readme(text.replace("at_minutes=2", "at_minutes=2 published=true"),
+                                str(tmp_path))
+
+
 def test_curve_axes_turn_logarithmic_only_when_positive_values_span_orders_of_magnitude():
     from benchmarks.harness import figures
 
