@@ -156,6 +156,9 @@ class Study:
     published_key: str = None
     dataset: str = None
     planned: list = None
+    # metrics.jsonl per (variation, seed), read once: an at_minutes table
+    # reads the baseline's records again for every variation it compares.
+    _records: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def time_budget_minutes(self):
         """The largest `--time_budget_minutes` of the runs (0: none)."""
@@ -167,9 +170,11 @@ class Study:
 
     def records(self, variation, seed):
         """The `metrics.jsonl` records of one run (empty if it has none)."""
-        path = os.path.join(self.directory, variation, f"seed_{seed}",
-                            run_dir_lib.METRICS_FILE)
-        return run_dir_lib.read_jsonl(path) if os.path.exists(path) else []
+        if (variation, seed) not in self._records:
+            path = os.path.join(self.directory, variation, f"seed_{seed}",
+                                run_dir_lib.METRICS_FILE)
+            self._records[variation, seed] = run_dir_lib.read_jsonl(path)
+        return self._records[variation, seed]
 
     def values(self, variation, metric, minutes=None):
         """Dict seed -> scaled metric value of one variation: its final value,
@@ -782,8 +787,21 @@ def verdict_table(results_dir, studies, datasets, metric):
     return "\n".join(_markdown_table(header, body)) + "\n" + note
 
 
+def _block_options(match, allowed):
+    """The `key=value` options of a README block's opening marker, refused
+    when one is not in `allowed` (or has no `=`), naming the options."""
+    items = match.group("options").split()
+    options = dict(item.split("=", 1) for item in items if "=" in item)
+    unknown = sorted((set(options) - allowed) | {item for item in items if "=" not in item})
+    if unknown:
+        raise ValueError(
+            f"README block {match.group('name')}: unknown option(s) {', '.join(unknown)}; "
+            f"the options are {', '.join(sorted(allowed))}.")
+    return options
+
+
 def _render_verdicts(match, results_dir):
-    options = dict(item.split("=", 1) for item in match.group("options").split() if "=" in item)
+    options = _block_options(match, {"studies", "datasets", "metric"})
     missing = [key for key in ("studies", "datasets", "metric") if not options.get(key)]
     if missing:
         raise ValueError(
@@ -827,14 +845,7 @@ def update_readme(text, results_dir, changed=None):
 
     def replace(match):
         names.append(match.group("name"))
-        items = match.group("options").split()
-        options = dict(item.split("=", 1) for item in items if "=" in item)
-        unknown = sorted((set(options) - _BLOCK_OPTIONS)
-                         | {item for item in items if "=" not in item})
-        if unknown:
-            raise ValueError(
-                f"README block {match.group('name')}: unknown option(s) {', '.join(unknown)}; "
-                f"the options are {', '.join(sorted(_BLOCK_OPTIONS))}.")
+        options = _block_options(match, _BLOCK_OPTIONS)
         listed = {key: options[key].split(",") if key in options else None
                   for key in ("metrics", "variations")}
         study = load_study(os.path.join(results_dir, match.group("name")))

@@ -633,6 +633,9 @@ def test_verdicts_block_refuses_a_missing_option_study_or_metric(tmp_path):
     with pytest.raises(ValueError, match=r"block lvl_mnist: no metric \['is'\] in its "
                        r"results; present: classes, fid"):
         reporting.update_readme(VERDICT_TEXT.replace("metric=fid", "metric=is"), results)
+    with pytest.raises(ValueError, match=r"block tricks: unknown option\(s\) metrics; the "
+                       r"options are datasets, metric, studies"):
+        reporting.update_readme(VERDICT_TEXT.replace("metric=fid", "metrics=fid"), results)
 
 
 def test_readme_target_column_gives_each_seeds_first_evaluation_meeting_every_condition(
