@@ -461,15 +461,13 @@ def time_to_quality(study, marks=4, metrics=None):
            f"Each metric at its last evaluation within the given training minutes (evaluations "
            f"included; budget {budget:g} min). Cells: mean ± std over seeds, (n) when fewer "
            "seeds had been evaluated by then.", ""]
-    records = {(v, seed): study.records(v, seed)
-               for v in study.variations for seed in sorted(study.runs[v])}
     for metric in metrics or study.metrics:
         info = stats.metric_info(metric)
         body = []
         for variation in study.variations:
             cells = []
             for mark in minutes:
-                values = [value_at_minutes(records[variation, seed], metric, mark)
+                values = [value_at_minutes(study.records(variation, seed), metric, mark)
                           for seed in sorted(study.runs[variation])]
                 values = [v * info.scale for v in values if v is not None]
                 if not values:
@@ -801,8 +799,9 @@ def _block_options(match, allowed):
 
 
 def _render_verdicts(match, results_dir):
-    options = _block_options(match, {"studies", "datasets", "metric"})
-    missing = [key for key in ("studies", "datasets", "metric") if not options.get(key)]
+    required = ("studies", "datasets", "metric")
+    options = _block_options(match, set(required))
+    missing = [key for key in required if not options.get(key)]
     if missing:
         raise ValueError(
             f"README verdicts block {match.group('name')}: give {', '.join(missing)} "
