@@ -6,7 +6,9 @@ machine has cores, so two runs on 2 cores ask for 4; the launcher's default
 (`launcher.default_threads`, `--threads=0`) gives each `cores // parallel`.
 This benchmark trains the same runs both ways, through `ablate.py` itself,
 alternating the two `--repeats` times, and prints each run's mean training
-time and the ratio, measured in one invocation:
+time and the ratio, measured in one invocation, and whether each seed
+trained to the same final numbers in every setting and repeat (the thread
+count can change the order of a float sum, and a GAN's path follows it):
 
     python benchmarks/parallel_threads.py \\
         --output_json=benchmarks/results/throughput/parallel_threads.json
@@ -15,6 +17,12 @@ By default it runs the level studies' DCGAN on MNIST (level1.flags'
 baseline, `--parallel` seeds at once) for 2 epochs of 500 steps with one
 evaluation of 5,000 samples, as the converged preset does every 1,000
 steps: about 5 minutes on 2 cores. Run it on an otherwise idle machine.
+The quickstart's runs, as its flagfile trains them:
+
+    python benchmarks/parallel_threads.py \\
+        --study_flagfile=benchmarks/configs/quickstart.flags \\
+        --variation=he_normal --dataset=ring --epochs=3 \\
+        --steps_per_epoch=1000 --eval_num_samples=2500
 """
 
 import os
@@ -78,10 +86,18 @@ def summarize(seconds_by_setting):
     return [(name, mean, first / mean) for name, mean in means.items()]
 
 
+def differing_keys(records):
+    """The keys whose values are not the same in every one of `records`
+    (final `metrics.jsonl` records of one seed), `elapsed_s` aside: empty
+    when the seed trained to the same numbers every time."""
+    keys = set().union(*records) - {"elapsed_s"}
+    return sorted(k for k in keys if len({repr(r.get(k)) for r in records}) > 1)
+
+
 def train(output_dir, study, threads):
-    """Trains the runs once through ablate.py; returns their seconds from
-    the start of training to the end of the last evaluation (the
-    `elapsed_s` of the run's last `metrics.jsonl` record): what a long
+    """Trains the runs once through ablate.py; returns each seed's last
+    `metrics.jsonl` record, whose `elapsed_s` is the seconds from the
+    start of training to the end of the last evaluation: what a long
     study spends. Not `wall_time_s`, which also counts the end of the run
     (final checkpoint, samples): there one of two runs ending together
     sometimes stalls for 30-60 s (seen in about half the level 1 runs on
@@ -103,8 +119,8 @@ def train(output_dir, study, threads):
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
     folder = os.path.join(output_dir, f"{study}_{FLAGS.dataset}", FLAGS.variation)
     return [
-        run_dir_lib.read_jsonl(os.path.join(folder, f"seed_{s}", run_dir_lib.METRICS_FILE))
-        [-1]["elapsed_s"] for s in range(FLAGS.parallel)
+        run_dir_lib.read_jsonl(os.path.join(folder, f"seed_{s}", run_dir_lib.METRICS_FILE))[-1]
+        for s in range(FLAGS.parallel)
     ]
 
 
@@ -114,13 +130,17 @@ def main(argv):
     available = launcher_lib.available_cores()
     chosen = settings(FLAGS.parallel, available)
     seconds_by_setting = {name: [] for name, _ in chosen}
+    finals_by_seed = [[] for _ in range(FLAGS.parallel)]
     started = time.time()
     with tempfile.TemporaryDirectory() as temporary:
         output_dir = FLAGS.output_dir or temporary
         for repeat in range(FLAGS.repeats):
             for index, (name, threads) in enumerate(chosen):
-                seconds = train(output_dir, f"t{index}_r{repeat}", threads)
+                finals = train(output_dir, f"t{index}_r{repeat}", threads)
+                seconds = [record["elapsed_s"] for record in finals]
                 seconds_by_setting[name] += seconds
+                for seed, record in enumerate(finals):
+                    finals_by_seed[seed].append(record)
                 print(f"repeat {repeat + 1}/{FLAGS.repeats}, {name} ({threads} threads): "
                       + ", ".join(f"{s:.1f} s" for s in seconds), flush=True)
     rows = summarize(seconds_by_setting)
@@ -128,6 +148,11 @@ def main(argv):
           f"({FLAGS.epochs * FLAGS.steps_per_epoch} steps each, {FLAGS.repeats} repeats):")
     for (name, mean, ratio), (_, threads) in zip(rows, chosen):
         print(f"  {name:24s} {threads:2d} threads: {mean:7.1f} s a run  {ratio:.2f}x")
+    differing = {seed: keys for seed, records in enumerate(finals_by_seed)
+                 if (keys := differing_keys(records))}
+    print("Final numbers of each seed the same in every setting and repeat: "
+          + ("yes" if not differing else "no (" + "; ".join(
+              f"seed {seed}: {', '.join(keys)}" for seed, keys in differing.items()) + ")"))
     if FLAGS.output_json:
         run_dir_lib.write_json(FLAGS.output_json, {
             "device": build.device_description(),
@@ -137,6 +162,8 @@ def main(argv):
             "steps": FLAGS.epochs * FLAGS.steps_per_epoch,
             "study_flagfile": os.path.relpath(FLAGS.study_flagfile),
             "seconds": round(time.time() - started, 1),
+            "identical_results": not differing,
+            "differing_keys": {str(seed): keys for seed, keys in differing.items()},
             "results": [
                 {"setting": name, "threads": threads, "run_s": seconds_by_setting[name],
                  "mean_s": mean, "speed_vs_first": ratio}

@@ -60,3 +60,15 @@ def test_parallel_threads_compares_every_core_per_run_with_the_cores_shared_out(
     rows = parallel_threads.summarize({"a": [10.0, 12.0], "b": [10.0, 8.0]})
     assert rows[0] == ("a", 11.0, 1.0)
     assert rows[1][:2] == ("b", 9.0) and abs(rows[1][2] - 11.0 / 9.0) < 1e-12
+
+
+def test_parallel_threads_names_the_final_numbers_that_differ_between_settings():
+    from benchmarks import parallel_threads
+
+    same = [{"d_loss": 1.3141881227493286, "modes": 8.0, "elapsed_s": 37.1},
+            {"d_loss": 1.3141881227493286, "modes": 8.0, "elapsed_s": 44.4}]
+    assert parallel_threads.differing_keys(same) == []  # Time alone may differ.
+    # One ulp of a loss is a different training path; a key one record
+    # lacks differs too.
+    other = same + [{"d_loss": 1.3141881227493288, "modes": 8.0, "fid": 3.0, "elapsed_s": 1.0}]
+    assert parallel_threads.differing_keys(other) == ["d_loss", "fid"]
