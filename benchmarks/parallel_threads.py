@@ -61,7 +61,9 @@ def define_flags():
     flags.DEFINE_integer("steps_per_epoch", 500, "Steps per epoch.", lower_bound=1)
     flags.DEFINE_integer("eval_num_samples", 5000, "Samples of the one evaluation at the end.",
                          lower_bound=1)
-    flags.DEFINE_integer("steps_per_execution", 10, "As ablate.py's.", lower_bound=1)
+    flags.DEFINE_list("steps_per_execution", ["10"], "As ablate.py's; several values "
+                      "measure each thread setting with each (it changes no number: "
+                      "the final numbers are compared).")
     flags.DEFINE_integer("repeats", 2, "Times each setting is measured, alternating.",
                          lower_bound=1)
     flags.DEFINE_string("output_json", None, "Where to write the results as JSON.")
@@ -69,12 +71,18 @@ def define_flags():
                         "folder, removed at the end.")
 
 
-def settings(parallel, available):
-    """`[(name, threads per run)]`: what TensorFlow's default amounts to
-    (every core in each run) and the launcher's default."""
-    return [
+def settings(parallel, available, steps_per_execution=(10,)):
+    """`[(name, threads per run, steps per execution)]`: what TensorFlow's
+    default amounts to (every core in each run) and the launcher's default,
+    with each of `steps_per_execution` (named when there are several)."""
+    threads = [
         ("every core in each run", available),
         ("cores shared out", launcher_lib.default_threads(parallel, available)),
+    ]
+    return [
+        (name if len(steps_per_execution) == 1 else f"{name}, {steps} steps a call",
+         count, steps)
+        for steps in steps_per_execution for name, count in threads
     ]
 
 
@@ -94,7 +102,7 @@ def differing_keys(records):
     return sorted(k for k in keys if len({repr(r.get(k)) for r in records}) > 1)
 
 
-def train(output_dir, study, threads):
+def train(output_dir, study, threads, steps_per_execution):
     """Trains the runs once through ablate.py; returns each seed's last
     `metrics.jsonl` record, whose `elapsed_s` is the seconds from the
     start of training to the end of the last evaluation: what a long
@@ -111,7 +119,7 @@ def train(output_dir, study, threads):
         f"--parallel={FLAGS.parallel}", f"--threads={threads}",
         f"--epochs={FLAGS.epochs}", f"--steps_per_epoch={FLAGS.steps_per_epoch}",
         f"--eval_every_n_epochs={FLAGS.epochs}", f"--eval_num_samples={FLAGS.eval_num_samples}",
-        f"--steps_per_execution={FLAGS.steps_per_execution}", "--noreport",
+        f"--steps_per_execution={steps_per_execution}", "--noreport",
     ]
     result = subprocess.run(command, capture_output=True, text=True,
                             env=launcher_lib.quiet_environment())
@@ -128,15 +136,27 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     available = launcher_lib.available_cores()
-    chosen = settings(FLAGS.parallel, available)
-    seconds_by_setting = {name: [] for name, _ in chosen}
+    try:
+        steps_per_execution = [int(v) for v in FLAGS.steps_per_execution]
+    except ValueError:
+        steps_per_execution = []
+    if not steps_per_execution or min(steps_per_execution) < 1:
+        raise app.UsageError("--steps_per_execution takes positive integers, e.g. 10,100; "
+                             f"got {','.join(FLAGS.steps_per_execution)!r}.")
+    for steps in steps_per_execution:  # Refused here, not after a run.
+        try:
+            build.check_steps_per_execution(FLAGS.steps_per_epoch, steps)
+        except ValueError as err:
+            raise app.UsageError(str(err)) from None
+    chosen = settings(FLAGS.parallel, available, steps_per_execution)
+    seconds_by_setting = {name: [] for name, _, _ in chosen}
     finals_by_seed = [[] for _ in range(FLAGS.parallel)]
     started = time.time()
     with tempfile.TemporaryDirectory() as temporary:
         output_dir = FLAGS.output_dir or temporary
         for repeat in range(FLAGS.repeats):
-            for index, (name, threads) in enumerate(chosen):
-                finals = train(output_dir, f"t{index}_r{repeat}", threads)
+            for index, (name, threads, steps) in enumerate(chosen):
+                finals = train(output_dir, f"t{index}_r{repeat}", threads, steps)
                 seconds = [record["elapsed_s"] for record in finals]
                 seconds_by_setting[name] += seconds
                 for seed, record in enumerate(finals):
@@ -146,8 +166,9 @@ def main(argv):
     rows = summarize(seconds_by_setting)
     print(f"\n{FLAGS.parallel} runs at a time on {available} cores "
           f"({FLAGS.epochs * FLAGS.steps_per_epoch} steps each, {FLAGS.repeats} repeats):")
-    for (name, mean, ratio), (_, threads) in zip(rows, chosen):
-        print(f"  {name:24s} {threads:2d} threads: {mean:7.1f} s a run  {ratio:.2f}x")
+    width = max(len(name) for name, _, _ in chosen)
+    for (name, mean, ratio), (_, threads, _) in zip(rows, chosen):
+        print(f"  {name:{width}s} {threads:2d} threads: {mean:7.1f} s a run  {ratio:.2f}x")
     differing = {seed: keys for seed, records in enumerate(finals_by_seed)
                  if (keys := differing_keys(records))}
     print("Final numbers of each seed the same in every setting and repeat: "
@@ -165,9 +186,10 @@ def main(argv):
             "identical_results": not differing,
             "differing_keys": {str(seed): keys for seed, keys in differing.items()},
             "results": [
-                {"setting": name, "threads": threads, "run_s": seconds_by_setting[name],
+                {"setting": name, "threads": threads, "steps_per_execution": steps,
+                 "run_s": seconds_by_setting[name],
                  "mean_s": mean, "speed_vs_first": ratio}
-                for (name, mean, ratio), (_, threads) in zip(rows, chosen)
+                for (name, mean, ratio), (_, threads, steps) in zip(rows, chosen)
             ],
         })
 

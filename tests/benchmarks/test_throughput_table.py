@@ -54,9 +54,15 @@ def test_parallel_threads_compares_every_core_per_run_with_the_cores_shared_out(
     from benchmarks import parallel_threads
 
     assert parallel_threads.settings(2, 2) == [
-        ("every core in each run", 2), ("cores shared out", 1)]
-    assert parallel_threads.settings(4, 16) == [
-        ("every core in each run", 16), ("cores shared out", 4)]
+        ("every core in each run", 2, 10), ("cores shared out", 1, 10)]
+    assert parallel_threads.settings(4, 16, (100,)) == [
+        ("every core in each run", 16, 100), ("cores shared out", 4, 100)]
+    # Several steps per call: each with each thread setting, named.
+    assert parallel_threads.settings(2, 2, (10, 100)) == [
+        ("every core in each run, 10 steps a call", 2, 10),
+        ("cores shared out, 10 steps a call", 1, 10),
+        ("every core in each run, 100 steps a call", 2, 100),
+        ("cores shared out, 100 steps a call", 1, 100)]
     rows = parallel_threads.summarize({"a": [10.0, 12.0], "b": [10.0, 8.0]})
     assert rows[0] == ("a", 11.0, 1.0)
     assert rows[1][:2] == ("b", 9.0) and abs(rows[1][2] - 11.0 / 9.0) < 1e-12
