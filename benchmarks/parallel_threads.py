@@ -110,7 +110,9 @@ def train(output_dir, study, threads, steps_per_execution):
     (final checkpoint, samples): there one of two runs ending together
     sometimes stalls for 30-60 s (seen in about half the level 1 runs on
     Fashion-MNIST, whatever the threads): under 5% of a 20-minute run,
-    but it would swamp a 1,000-step measurement."""
+    but it would swamp a 1,000-step measurement. (On the 2D mixtures the
+    stall was tf.data's autotuning thread, about 15 s, now turned off in
+    `stream_mixture`; on the image streams its cause is not known.)"""
     seeds = ",".join(str(s) for s in range(FLAGS.parallel))
     command = [
         sys.executable, ABLATE, f"--flagfile={FLAGS.study_flagfile}",
