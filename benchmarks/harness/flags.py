@@ -444,7 +444,8 @@ STUDY_FLAGS = [
     Flag("parallel", 2, "Runs trained at the same time (each its own process).", low=1),
     Flag("threads", 0, "TensorFlow intra- and inter-op threads per run process; 0: the "
          "cores this process may use divided by --parallel (at least 1), so parallel runs do "
-         "not oversubscribe the CPU (with --parallel=1, TensorFlow's default); other "
+         "not oversubscribe the CPU (with --parallel=1, or a single run left to train, "
+         "TensorFlow's default); other "
          "ablate.py training into the same --output_dir count as parallel runs.", low=0),
     Flag("steps_per_execution", 1, "Training steps per compiled call (Keras' compile "
          "argument). The weights are bit-identical to 1; small models train faster (the "

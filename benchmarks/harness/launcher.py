@@ -328,7 +328,8 @@ class Launcher:
         output_dir: Root output folder.
         parallel: Runs trained at the same time.
         threads: TensorFlow intra- and inter-op threads per run process
-            (0: `default_threads`).
+            (0: `default_threads` of `parallel`, or of fewer runs when
+            fewer are left to train).
         steps_per_execution: Training steps per compiled call of each run.
         run_timeout: Seconds before a run process is killed (0: never).
         python: Interpreter of the run processes.
@@ -352,6 +353,7 @@ class Launcher:
         self.runs, self.output_dir, self.parallel = list(runs), output_dir, parallel
         self.threads = threads or default_threads(parallel)
         self._asked_threads = threads
+        self._at_once = parallel  # Fewer once `run` knows fewer are left.
         self._presence = None  # A `Presence` while `run` trains.
         self.run_timeout, self.python, self.echo = run_timeout, python, echo
         self.steps_per_execution = steps_per_execution
@@ -363,7 +365,7 @@ class Launcher:
         launchers training into the same folder (`Presence`)."""
         if self._asked_threads or self._presence is None:
             return self.threads
-        return default_threads(self.parallel + self._presence.others())
+        return default_threads(self._at_once + self._presence.others())
 
     def command(self, spec, lock_fd=None, threads=None):
         """The command line that trains `spec` (with `threads`, default
@@ -416,8 +418,15 @@ class Launcher:
             A list of `RunResult`, in plan order.
         """
         running = {}  # index -> (process, start time, pump thread, lock)
+        pending, copies = self._left()
+        # A lone run left to train (one seed added to a study, a resumed
+        # straggler) gets every core, not the 1/parallel share that 2 runs
+        # at a time would each get.
+        self._at_once = max(1, min(self.parallel, len(pending) - copies))
+        if not self._asked_threads:
+            self.threads = default_threads(self._at_once)
         try:
-            with stop_on_sigterm(), Presence(self.output_dir, self.parallel) as presence:
+            with stop_on_sigterm(), Presence(self.output_dir, self._at_once) as presence:
                 self._presence = presence
                 try:
                     return self._run(running)
@@ -506,26 +515,29 @@ class Launcher:
             return None
         return lock
 
+    def _left(self):
+        """`(pending, copies)`: the indices of the runs not finished here, and
+        how many of them `--reuse_from` holds finished (to copy, not train)."""
+        pending = [index for index, spec in enumerate(self.runs)
+                   if spec.status(self.output_dir) != run_dir_lib.FINISHED]
+        copies = sum(reuse_source(self.runs[index], self.output_dir, self.reuse_from) is not None
+                     for index in pending)
+        return pending, copies
+
     def _run(self, running):
         total = len(self.runs)
-        results = [None] * total
-        pending = []
-        copies = 0
-        for index, spec in enumerate(self.runs):
-            if spec.status(self.output_dir) == run_dir_lib.FINISHED:
-                results[index] = RunResult(spec, "skipped")
-            else:
-                pending.append(index)
-                copies += reuse_source(spec, self.output_dir, self.reuse_from) is not None
+        pending, copies = self._left()
+        results = [None if index in pending else RunResult(spec, "skipped")
+                   for index, spec in enumerate(self.runs)]
         copied = f"{copies} to copy from --reuse_from, " if self.reuse_from else ""
         weight = (lambda i: self._weights[i]) if self._weights else (lambda i: 1.0)
         ahead = ""
         if self._weights:  # Copies are estimated at 0 s.
-            first = estimate_remaining([], [weight(i) for i in pending], [], self.parallel, True)
+            first = estimate_remaining([], [weight(i) for i in pending], [], self._at_once, True)
             ahead = f"; about {plan_lib.format_duration(first)} (estimated)"
         self._print(
             f"{total} runs: {total - len(pending)} already finished, {copied}"
-            f"{len(pending) - copies} to train, {self.parallel} at a time"
+            f"{len(pending) - copies} to train, {self._at_once} at a time"
             + (f" ({self.threads} TensorFlow thread{'s' if self.threads > 1 else ''} each)"
                if self.threads else "") + ahead + "."
         )
@@ -567,7 +579,7 @@ class Launcher:
                 eta = estimate_remaining(
                     durations, [weight(i) for i in pending],
                     [(time.time() - s, weight(i)) for i, (_, s, _, _) in running.items()],
-                    self.parallel, estimated=self._weights is not None)
+                    self._at_once, estimated=self._weights is not None)
                 done = sum(r is not None for r in results)
                 self._print(
                     f"[{done}/{total} done] {self._describe_end(spec, code, elapsed)}; "

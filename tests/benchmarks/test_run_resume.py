@@ -691,6 +691,37 @@ def test_a_launcher_is_marked_while_it_trains_and_shares_the_cores(
     assert launcher.threads_now() == 0  # Done training: no longer counts others.
 
 
+def test_a_lone_run_left_to_train_gets_every_core(tmp_path, run_flag_names, monkeypatch):
+    # Adding one seed to a study trained 2 at a time used to train it alone
+    # on 1 of the 2 cores.
+    monkeypatch.setattr(launcher_lib, "available_cores", lambda: 2)
+    runs = plan.plan_study("s", [], variations_lib.parse_variations(["baseline"], run_flag_names),
+                           [0, 1, 2], ["ring"])
+    to_copy = {runs[0].name}  # Held finished by a --reuse_from folder: not trained.
+    monkeypatch.setattr(launcher_lib, "reuse_source",
+                        lambda spec, *_: "elsewhere" if spec.name in to_copy else None)
+    seen = {}
+
+    def launch(launcher):
+        def fake_run(running):
+            seen["threads"] = launcher.threads_now()
+            seen["mark"] = [(tmp_path / launcher_lib.LAUNCHERS_DIR / name).read_text()
+                            for name in os.listdir(tmp_path / launcher_lib.LAUNCHERS_DIR)]
+            return []
+        monkeypatch.setattr(launcher, "_run", fake_run)
+        launcher.run()
+        return seen["threads"], seen["mark"]
+
+    # Two to train (one copied): both cores shared, one thread each.
+    assert launch(launcher_lib.Launcher(runs, str(tmp_path), parallel=2)) == (1, ["2\n"])
+    # One to train: TensorFlow's default (every core), and other launchers
+    # on the folder count it as one run, not two.
+    to_copy.add(runs[1].name)
+    assert launch(launcher_lib.Launcher(runs, str(tmp_path), parallel=2)) == (0, ["1\n"])
+    # --threads=K is kept.
+    assert launch(launcher_lib.Launcher(runs, str(tmp_path), parallel=2, threads=1))[0] == 1
+
+
 def test_a_run_whose_epoch_is_not_whole_blocks_fails_before_training(
     tmp_path, tiny_ring_args, python_env
 ):
