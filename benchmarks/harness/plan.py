@@ -207,6 +207,27 @@ def _without_seed(flags_text):
     )
 
 
+def _other_seeds(run, output_dir):
+    """Run folders of `run`'s experiment with another seed, finished in
+    `output_dir` beside it (`<variation>/seed_<k>`), whether or not the
+    plan names them: a seed added to a study is timed by those before it."""
+    import glob
+    import re
+
+    from benchmarks.harness import run_dir as run_dir_lib
+
+    folders = []
+    for candidate in sorted(glob.glob(os.path.join(os.path.dirname(run.run_dir(output_dir)),
+                                                   "seed_*"))):
+        seed = os.path.basename(candidate)[len("seed_"):]
+        if not seed.isdigit() or int(seed) == run.seed:
+            continue  # Also skips folders set aside as stale (`seed_0.stale-...`).
+        text = re.sub(r"^--seed=\d+$", f"--seed={int(seed)}", run.flags_text, flags=re.M)
+        if run_dir_lib.status(candidate, text, run.default_lines) == run_dir_lib.FINISHED:
+            folders.append(candidate)
+    return folders
+
+
 def _run_seconds(run_dir):
     """A finished run's measured seconds (this process's, else training's),
     `None` if its summary cannot be read."""
@@ -223,7 +244,8 @@ def estimate(runs, costs, output_dir, parallel, copies=()):
     """Rough seconds per run and for the whole plan.
 
     A run's time is taken from finished runs of the same configuration in
-    `output_dir` when there are some (measured beats modelled), else from
+    `output_dir` when there are some, planned or not (another seed's
+    folder; measured beats modelled), else from
     `build.Cost`'s FLOP model, scaled by the median ratio of measured to
     modelled seconds over the finished runs the plan has (its own and the
     sources of its copies): the model is of no particular CPU, the ratio is
@@ -253,6 +275,15 @@ def estimate(runs, costs, output_dir, parallel, copies=()):
         if done:
             measured.setdefault(key, []).append(seconds)
         ratios.append(seconds / costs[key].seconds(run.values))
+    for run, done in zip(runs, finished):
+        key = _without_seed(run.flags_text)
+        if done or key in measured:
+            continue
+        for folder in _other_seeds(run, output_dir):
+            seconds = _run_seconds(folder)
+            if seconds:
+                measured.setdefault(key, []).append(seconds)
+                ratios.append(seconds / costs[key].seconds(run.values))
     scale = statistics.median(ratios) if ratios else 1.0
     per_run = []
     for run, done in zip(runs, finished):

@@ -363,6 +363,34 @@ def test_estimate_uses_measured_runs_and_parallel_slots(run_flag_names, tmp_path
     assert per_run[1][0] == pytest.approx(3 * b_model)
 
 
+def test_estimate_times_a_seed_added_later_by_the_seeds_already_finished(
+    run_flag_names, tmp_path
+):
+    from benchmarks.harness import build
+    from benchmarks.harness import run_dir
+
+    variations = variations_lib.parse_variations(["a", "b:d_steps=2"], run_flag_names)
+    earlier = plan.plan_study("s", [], variations, [0], ["ring"])
+    for run, seconds in zip(earlier, (30.0, 70.0)):  # Finished before; not in the plan.
+        folder = run.run_dir(str(tmp_path))
+        run_dir.write_text(os.path.join(folder, "flags.txt"), run.flags_text)
+        run_dir.write_json(os.path.join(folder, "summary.json"), {"process_time_s": seconds})
+    # A folder set aside as stale and one of another experiment are not taken.
+    stale = earlier[0].run_dir(str(tmp_path)) + ".stale-1"
+    run_dir.write_text(os.path.join(stale, "flags.txt"), earlier[0].flags_text)
+    run_dir.write_json(os.path.join(stale, "summary.json"), {"process_time_s": 999.0})
+    runs = plan.plan_study("s", [], variations, [1], ["ring"])  # --seeds=1 only.
+    costs = {plan._without_seed(r.flags_text): build.Cost(1000, 1000) for r in runs}
+    per_run, total = plan.estimate(runs, costs, str(tmp_path), parallel=1)
+    assert per_run == [(30.0, "measured"), (70.0, "measured")]
+    assert total == 100.0
+    other = runs[0].run_dir(str(tmp_path)).replace("seed_1", "seed_2")
+    run_dir.write_text(os.path.join(other, "flags.txt"),
+                       runs[1].flags_text.replace("--seed=1", "--seed=2"))  # b's flags.
+    run_dir.write_json(os.path.join(other, "summary.json"), {"process_time_s": 500.0})
+    assert plan.estimate(runs, costs, str(tmp_path), parallel=1)[0][0] == (30.0, "measured")
+
+
 def test_harness_modules_import_no_cycle():
     """flags -> plan -> run -> record -> report, imports in functions included."""
     harness = os.path.join(os.path.dirname(CONFIG_DIR), "harness")
