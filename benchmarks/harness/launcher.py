@@ -429,7 +429,7 @@ class Launcher:
             with stop_on_sigterm(), Presence(self.output_dir, self._at_once) as presence:
                 self._presence = presence
                 try:
-                    return self._run(running)
+                    return self._run(running, pending, copies)
                 finally:
                     self._presence = None
         except KeyboardInterrupt:
@@ -524,10 +524,12 @@ class Launcher:
                      for index in pending)
         return pending, copies
 
-    def _run(self, running):
+    def _run(self, running, pending, copies):
+        """Trains `pending` (`_left`, read once by `run`), `copies` of them
+        copied instead."""
         total = len(self.runs)
-        pending, copies = self._left()
-        results = [None if index in pending else RunResult(spec, "skipped")
+        left = set(pending)
+        results = [None if index in left else RunResult(spec, "skipped")
                    for index, spec in enumerate(self.runs)]
         copied = f"{copies} to copy from --reuse_from, " if self.reuse_from else ""
         weight = (lambda i: self._weights[i]) if self._weights else (lambda i: 1.0)

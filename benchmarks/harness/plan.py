@@ -9,8 +9,10 @@ twice) is refused here, before anything starts.
 """
 
 import dataclasses
+import glob
 import math
 import os
+import re
 import statistics
 
 from absl import flags as absl_flags
@@ -211,9 +213,6 @@ def _other_seeds(run, output_dir):
     """Run folders of `run`'s experiment with another seed, finished in
     `output_dir` beside it (`<variation>/seed_<k>`), whether or not the
     plan names them: a seed added to a study is timed by those before it."""
-    import glob
-    import re
-
     from benchmarks.harness import run_dir as run_dir_lib
 
     folders = []

@@ -678,7 +678,7 @@ def test_a_launcher_is_marked_while_it_trains_and_shares_the_cores(
     launcher = launcher_lib.Launcher(runs, str(tmp_path), parallel=1)
     seen = {}
 
-    def fake_run(running):
+    def fake_run(running, pending, copies):
         seen["threads"] = launcher.threads_now()
         seen["marks"] = sorted(os.listdir(tmp_path / launcher_lib.LAUNCHERS_DIR))
         return []
@@ -703,7 +703,7 @@ def test_a_lone_run_left_to_train_gets_every_core(tmp_path, run_flag_names, monk
     seen = {}
 
     def launch(launcher):
-        def fake_run(running):
+        def fake_run(running, pending, copies):
             seen["threads"] = launcher.threads_now()
             seen["mark"] = [(tmp_path / launcher_lib.LAUNCHERS_DIR / name).read_text()
                             for name in os.listdir(tmp_path / launcher_lib.LAUNCHERS_DIR)]
