@@ -58,6 +58,9 @@ class DataInfo:
     num_classes: int = None
     centers: np.ndarray = None
     std: float = None
+    # Label frequencies a conditional model draws its labels from; set from
+    # the data (`TrainingStream.class_prior`) with --pseudo_labels.
+    class_prior: tuple = None
 
 
 def output_activation_for(values):
@@ -70,6 +73,32 @@ def output_activation_for(values):
 
 def data_info(values):
     """A `DataInfo` for the run, without loading any data."""
+    info = _dataset_info(values)
+    if values["pseudo_labels"]:
+        check_pseudo_labels(values)
+        info = dataclasses.replace(info, num_classes=values["pseudo_labels"])
+    return info
+
+
+def check_pseudo_labels(values):
+    """Refuses `--pseudo_labels` where clustering the data cannot work."""
+    count = values["pseudo_labels"]
+    if not model_class(values["model"]).needs_labels:
+        raise ValueError(f"--pseudo_labels={count} makes cluster labels, but --model="
+                         f"{values['model']} trains without labels; use "
+                         "--model=conditional_gan or acgan, or remove --pseudo_labels.")
+    if values["dataset"] == "celeb_a":
+        raise ValueError(f"--pseudo_labels={count} clusters the whole training set in memory; "
+                         "CelebA (200,000 RGB images) does not fit. Remove the flag.")
+    if values["fresh_samples"]:
+        raise ValueError(f"--pseudo_labels={count} clusters a fixed training set; "
+                         "--fresh_samples draws new points every step. Remove one of them.")
+    if values["num_classes"] not in (None, count):
+        raise ValueError(f"--num_classes={values['num_classes']} contradicts --pseudo_labels="
+                         f"{count}, which makes {count} classes; remove --num_classes.")
+
+
+def _dataset_info(values):
     from keras_gans import datasets
 
     name, activation = values["dataset"], output_activation_for(values)
@@ -138,6 +167,7 @@ class TrainingStream:
         from keras_gans import datasets
 
         self.fresh = values["fresh_samples"]
+        self.class_prior = None
         self.values, self.with_labels = values, with_labels
         if self.fresh:
             check_fresh_samples(values)
@@ -148,12 +178,15 @@ class TrainingStream:
         if info.is_image:
             extra = dict(value_range=info.value_range, data_dir=values["data_dir"],
                          image_size=values["image_size"])
+        clusters = values["pseudo_labels"]
         batched = datasets.load(
-            info.name, batch_size=1, with_labels=with_labels, shuffle=False,
+            info.name, batch_size=1, with_labels=with_labels and not clusters, shuffle=False,
             seed=values["seed"], num_examples=values["num_examples"], drop_remainder=False,
             **extra,
         )
         self.examples, count = batched.unbatch(), int(batched.cardinality())
+        if clusters:
+            self.examples = self._clustered(self.examples, clusters, values["seed"])
         self.batch_size = values["batch_size"]
         if count < self.batch_size:
             raise ValueError(
@@ -164,6 +197,22 @@ class TrainingStream:
         bytes_per_example = 4 * int(np.prod(info.sample_shape))
         self.buffer = min(count, max(1000, _SHUFFLE_BUFFER_BYTES // bytes_per_example))
         self.seed = values["seed"]
+
+    def _clustered(self, examples, clusters, seed):
+        """`(sample, cluster id)` pairs of `examples`; sets `class_prior`."""
+        import time
+
+        import tensorflow as tf
+
+        from keras_gans import datasets
+
+        start = time.time()
+        samples = np.concatenate(list(examples.batch(4096).as_numpy_iterator()))
+        ids, self.class_prior = datasets.cluster_labels(samples, clusters, seed=seed)
+        print(f"Pseudo-labels: {len(samples)} training examples in {clusters} k-means "
+              f"clusters ({self.class_prior.min():.2%} to {self.class_prior.max():.2%} "
+              f"of them each; {time.time() - start:.1f} s).", flush=True)
+        return tf.data.Dataset.from_tensor_slices((samples, ids))
 
     def _one_pass(self, index):
         import tensorflow as tf
@@ -368,6 +417,8 @@ def model_arguments(values, info, cls):
                     f"--{flag} applies to --model={'|'.join(takers)}, not --model="
                     f"{values['model']} ({cls.__name__}), which would ignore it; set it "
                     "in the variations of that model only.")
+    if info.class_prior is not None and "class_prior" in everything:
+        arguments["class_prior"] = info.class_prior
     if cls.needs_labels and info.num_classes is None:
         raise ValueError(f"--model={values['model']} trains on labels, but --dataset="
                          f"{info.name} has none; leave this variation out with --skip_variations.")

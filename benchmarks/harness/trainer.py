@@ -203,6 +203,8 @@ def train_run(values, run_dir, threads=0, verbose=2, steps_per_execution=1):
     )
     # Before the global seed is set (see build.TrainingStream).
     stream = build.TrainingStream(values, info, with_labels=cls.needs_labels)
+    if stream.class_prior is not None:
+        info.class_prior = tuple(stream.class_prior)
     steps = values["steps_per_epoch"] or stream.steps_per_pass
     build.check_steps_per_execution(steps, steps_per_execution)
     records, elapsed_before = RunRecorder.resume(run_dir, epochs_done)

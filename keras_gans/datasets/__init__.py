@@ -1,5 +1,6 @@
 """Datasets as batched `tf.data` pipelines in the generator's value range."""
 
+from keras_gans.datasets.clusters import cluster_labels
 from keras_gans.datasets.images import DatasetNotFoundError
 from keras_gans.datasets.loader import DATASET_NAMES
 from keras_gans.datasets.loader import load
@@ -14,6 +15,7 @@ from keras_gans.datasets.synthetic import sample_mixture
 from keras_gans.datasets.synthetic import stream_mixture
 
 __all__ = [
+    "cluster_labels",
     "DATA_DIR_ENV",
     "DATASET_NAMES",
     "DatasetNotFoundError",

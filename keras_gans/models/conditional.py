@@ -16,7 +16,9 @@ class ConditionalGAN(GAN):
     G maps `[z, labels]` to samples and D scores `[samples, labels]`; the
     model trains on `(samples, labels)` batches, e.g.
     `datasets.load("mnist", with_labels=True)`. Generated batches use labels
-    drawn uniformly from `[0, num_classes)`. Every per-step trick of `GAN`
+    drawn uniformly from `[0, num_classes)`, or from `class_prior` when the
+    classes are not equally frequent (k-means clusters as labels:
+    `datasets.cluster_labels`). Every per-step trick of `GAN`
     applies unchanged (instance noise perturbs the samples, never the labels).
 
     Build the networks with the builders' `num_classes=` option
@@ -30,6 +32,12 @@ class ConditionalGAN(GAN):
         discriminator: Model `[samples, labels] -> logit (batch, 1)`.
         latent_dim: Latent size.
         num_classes: Number of classes; labels lie in `[0, num_classes)`.
+        class_prior: None (uniform), or `num_classes` non-negative weights,
+            e.g. each class's fraction of the training data: the labels of
+            generated batches (in training, metrics and `generate`) are drawn
+            in these proportions. With a uniform draw over unequal classes,
+            D sees rare classes far more often among fakes than among reals
+            and the metrics score a class mix unlike the data's.
         **kwargs: `GAN` arguments.
 
     Example:
@@ -49,8 +57,10 @@ class ConditionalGAN(GAN):
     generator_takes_labels = True
     discriminator_takes_labels = True
 
-    def __init__(self, generator, discriminator, latent_dim, num_classes, **kwargs):
+    def __init__(self, generator, discriminator, latent_dim, num_classes, *,
+                 class_prior=None, **kwargs):
         self.num_classes = checks.integer("num_classes", num_classes, minimum=2)
+        self.class_prior = _check_prior(class_prior, self.num_classes)
         super().__init__(generator, discriminator, latent_dim, **kwargs)
 
     def check_networks(self):
@@ -75,8 +85,14 @@ class ConditionalGAN(GAN):
         return x, ops.cast(ops.reshape(y, (-1,)), "int32")
 
     def sample_labels(self, batch_size, seed=None):
-        """Class ids drawn uniformly from `[0, num_classes)`."""
+        """Class ids drawn from `class_prior` (uniformly when it is None)."""
         seed = self.seed_generator if seed is None else seed
+        if self.class_prior is not None:
+            # log(0) = -inf: a class of prior 0 is never drawn.
+            with np.errstate(divide="ignore"):
+                logits = np.log(np.asarray(self.class_prior, "float32"))[None]
+            return ops.reshape(keras.random.categorical(
+                logits, batch_size, seed=seed, dtype="int32"), (-1,))
         return keras.random.randint(
             (batch_size,), 0, self.num_classes, seed=seed, dtype="int32")
 
@@ -125,7 +141,7 @@ class ConditionalGAN(GAN):
 
         Args:
             n: Number of samples.
-            labels: None (uniform random classes), one class id for all, or
+            labels: None (random classes, drawn from `class_prior`), one class id for all, or
                 `n` class ids.
             seed: Int for a reproducible draw, None for the sampling stream.
             batch_size: Generator batch size.
@@ -166,4 +182,21 @@ class ConditionalGAN(GAN):
         return [latents, labels]
 
     def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes}
+        config = {**super().get_config(), "num_classes": self.num_classes}
+        if self.class_prior is not None:
+            config["class_prior"] = list(self.class_prior)
+        return config
+
+
+def _check_prior(class_prior, num_classes):
+    """`class_prior` normalised to a tuple of floats summing to 1, or None."""
+    if class_prior is None:
+        return None
+    checks.finite_array("class_prior", class_prior)
+    prior = np.asarray(class_prior, dtype=np.float64)  # Not float32's rounding.
+    if prior.shape != (num_classes,) or np.any(prior < 0) or prior.sum() <= 0:
+        raise ValueError(
+            f"`class_prior` must be {num_classes} non-negative weights (one per class, "
+            f"num_classes={num_classes}) with a positive sum, e.g. each class's count "
+            f"in the training data; received shape {prior.shape}: {class_prior!r}.")
+    return tuple(float(p) for p in prior / prior.sum())

@@ -912,3 +912,42 @@ def test_the_finish_line_says_why_a_run_ended_before_its_last_epoch():
     summary.update(stopped_early=False, stopped_by_time_budget=True)
     assert "(stopped after epoch 12 of 40: the time budget of 30 minutes ran out)" in (
         trainer.finish_line(summary))
+
+
+def test_pseudo_labels_train_a_conditional_model_on_k_means_clusters(tiny_ring_args, tmp_path,
+                                                                    monkeypatch):
+    """--pseudo_labels=8 on the ring: the 8 clusters are its 8 components
+    (std 0.01 on the unit circle), the stream pairs each point with its
+    cluster, and the run's model draws generated labels in the clusters'
+    shares."""
+    from keras_gans import datasets
+    from benchmarks.harness import build
+    from benchmarks.harness import trainer
+
+    fv, _ = plan.resolve_run_flags(
+        tiny_ring_args + ["--model=conditional_gan", "--pseudo_labels=8", "--num_examples=512",
+                          "--epochs=1", "--steps_per_epoch=2"], "v")
+    values = fv.flag_values_dict()
+    info = build.data_info(values)
+    assert info.num_classes == 8
+    stream = build.TrainingStream(values, info, with_labels=True)
+    pairs = list(stream.examples.batch(512).as_numpy_iterator())[0]
+    truth = datasets.load("ring", batch_size=512, with_labels=True, shuffle=False,
+                          num_examples=512)
+    points, components = next(iter(truth.as_numpy_iterator()))
+    np.testing.assert_array_equal(pairs[0], points)  # Same points, same order.
+    # A bijection between components and cluster ids.
+    assert all(len(np.unique(pairs[1][components == c])) == 1 for c in range(8))
+    assert len(np.unique(pairs[1])) == 8
+    np.testing.assert_allclose(stream.class_prior, np.bincount(pairs[1]) / 512)
+    batch_points, batch_ids = next(iter(stream.from_step(0)))
+    assert batch_points.shape == (64, 2) and batch_ids.shape == (64,)
+
+    built, build_model = [], build.build_model
+    monkeypatch.setattr(build, "build_model",
+                        lambda *args: built.append(build_model(*args)) or built[-1])
+    summary = trainer.train_run(values, str(tmp_path), verbose=0)
+    assert summary["epochs_completed"] == 1
+    (model,) = built
+    assert model.num_classes == 8
+    np.testing.assert_allclose(model.class_prior, stream.class_prior)

@@ -346,3 +346,46 @@ def test_infogan_refuses_non_finite_codes_and_fractional_categories(build_varian
         model.make_codes(categorical=[1.5, 2])
     with pytest.raises(ValueError, match="`continuous` contains NaN"):
         model.make_codes(categorical=[1, 2], continuous=np.nan)
+
+
+# Class prior --------------------------------------------------------------
+def _prior_cgan(prior, classes=NUM_CLASSES):
+    return keras_gans.ConditionalGAN(
+        networks.mlp_generator(4, 2, num_classes=classes, width=8),
+        networks.mlp_discriminator(2, num_classes=classes, width=8), 4, classes,
+        class_prior=prior, seed=0)
+
+
+def test_generated_labels_follow_the_class_prior_and_a_zero_class_is_never_drawn():
+    prior = [0.0, 1.0, 3.0] + [0.0] * (NUM_CLASSES - 3)
+    gan = _prior_cgan(prior)
+    assert gan.class_prior[:3] == (0.0, 0.25, 0.75)  # Normalised.
+    counts = np.bincount(np.asarray(gan.sample_labels(8000, seed=1)), minlength=NUM_CLASSES)
+    assert counts[0] == 0 and counts[3:].sum() == 0
+    # Binomial std of the share of class 2 over 8000 draws: 0.0048.
+    assert abs(counts[2] / 8000 - 0.75) < 0.02
+    # The training batches' fake labels come from the same draw.
+    _, (_, fake_labels) = gan.generate_batch(256)
+    assert set(np.unique(np.asarray(fake_labels))) <= {1, 2}
+
+
+def test_the_class_prior_survives_get_config_and_uniform_stays_the_default():
+    gan = _prior_cgan([1.0] * (NUM_CLASSES - 1) + [3.0])  # 3 / (7 + 3) for the last.
+    clone = keras_gans.ConditionalGAN.from_config(gan.get_config())
+    np.testing.assert_allclose(clone.class_prior, gan.class_prior, rtol=1e-12)
+    assert gan.class_prior[-1] == pytest.approx(0.3)
+    uniform = _prior_cgan(None)
+    assert uniform.class_prior is None and "class_prior" not in uniform.get_config()
+    counts = np.bincount(np.asarray(uniform.sample_labels(8000, seed=1)), minlength=NUM_CLASSES)
+    assert counts.min() > 0.8 * 8000 / NUM_CLASSES
+
+
+@pytest.mark.parametrize("prior, match", [
+    ([1.0, 1.0], f"must be {NUM_CLASSES} non-negative weights"),
+    ([-1.0] + [1.0] * (NUM_CLASSES - 1), "non-negative"),
+    ([0.0] * NUM_CLASSES, "positive sum"),
+    ([np.nan] * NUM_CLASSES, "NaN"),
+])
+def test_a_bad_class_prior_is_refused(prior, match):
+    with pytest.raises(ValueError, match=match):
+        _prior_cgan(prior)

@@ -1,0 +1,71 @@
+"""k-means cluster ids as labels (`datasets.cluster_labels`)."""
+
+import numpy as np
+import pytest
+
+from keras_gans import datasets
+from keras_gans.datasets import clusters
+
+
+def _blobs(sizes=(50, 100, 150), dims=6, seed=0):
+    """Separated Gaussian blobs (centres 20 apart, std 1) and their blob ids."""
+    rng = np.random.default_rng(seed)
+    blob = np.repeat(np.arange(len(sizes)), sizes)
+    centres = 20.0 * np.eye(len(sizes), dims)
+    return (centres[blob] + rng.normal(size=(len(blob), dims))).astype("float32"), blob
+
+
+def test_cluster_ids_recover_separated_blobs_and_the_prior_is_their_share():
+    samples, blob = _blobs()
+    ids, prior = datasets.cluster_labels(samples, 3, seed=0)
+    assert ids.dtype == np.int32 and ids.shape == (300,)
+    # One cluster per blob (the numbering is k-means'): each blob's samples
+    # share one id and the three ids differ.
+    per_blob = [np.unique(ids[blob == b]) for b in range(3)]
+    assert all(len(u) == 1 for u in per_blob)
+    assert len({int(u[0]) for u in per_blob}) == 3
+    np.testing.assert_allclose(sorted(prior), [50 / 300, 100 / 300, 150 / 300])
+    np.testing.assert_allclose(prior[per_blob[2][0]], 0.5)
+
+
+def test_images_are_clustered_by_their_pixels_whatever_their_shape():
+    samples, blob = _blobs(dims=16)
+    images = samples.reshape(-1, 4, 4, 1)
+    ids, _ = datasets.cluster_labels(images, 3, seed=0)
+    flat_ids, _ = datasets.cluster_labels(samples, 3, seed=0)
+    np.testing.assert_array_equal(ids, flat_ids)
+    assert all(len(np.unique(ids[blob == b])) == 1 for b in range(3))
+
+
+def test_the_same_seed_gives_the_same_ids_and_another_seed_may_not():
+    rng = np.random.default_rng(1)
+    samples = rng.normal(size=(400, 5))  # No structure: the seed decides.
+    a, _ = datasets.cluster_labels(samples, 6, seed=3)
+    b, _ = datasets.cluster_labels(samples, 6, seed=3)
+    c, _ = datasets.cluster_labels(samples, 6, seed=4)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_principal_components_keep_the_directions_of_largest_variance():
+    rng = np.random.default_rng(0)
+    # Variances 100, 25, 1 along the axes, shuffled: the first component is
+    # axis 2 and the second axis 0 (up to sign).
+    samples = rng.normal(size=(2000, 3)) * [5.0, 1.0, 10.0]
+    projected = clusters.principal_components(samples, dims=2)
+    assert projected.shape == (2000, 2)
+    # Up to sign, and to the small tilt of a 2000-sample covariance.
+    assert abs(np.corrcoef(projected[:, 0], samples[:, 2])[0, 1]) > 0.995
+    assert abs(np.corrcoef(projected[:, 1], samples[:, 0])[0, 1]) > 0.995
+    np.testing.assert_allclose(projected.var(axis=0), [100, 25], rtol=0.1)
+
+
+@pytest.mark.parametrize("samples, k, match", [
+    (np.zeros((10, 3)), 11, "more than the 10 samples"),
+    (np.zeros((10, 3)), 1, "num_clusters"),
+    (np.zeros(10), 2, r"array \(n, ...\)"),
+    (np.full((10, 3), np.nan), 2, "NaN"),
+])
+def test_bad_arguments_are_refused_with_the_fix(samples, k, match):
+    with pytest.raises(ValueError, match=match):
+        datasets.cluster_labels(samples, k)
