@@ -185,10 +185,11 @@ def copy_sources(mine):
     return sources
 
 
-def print_plan(runs, mine, costs, command):
+def print_plan(runs, mine, costs, launcher):
     from benchmarks.harness import run_dir as run_dir_lib
 
     sources = copy_sources(mine)
+    launcher.settle()  # The runs at a time and threads the real start would use.
     if FLAGS.copy_only:  # Nothing trains: no cost to estimate.
         per_run, total = [(0.0, "")] * len(mine), 0.0
     else:
@@ -196,7 +197,7 @@ def print_plan(runs, mine, costs, command):
                                            copies=sources)
     print(
         f"{len(runs)} runs planned, {len(mine)} in shard {FLAGS.shard_index} of "
-        f"{FLAGS.num_shards}, {FLAGS.parallel} at a time:"
+        f"{FLAGS.num_shards}, {launcher.at_once} at a time:"
     )
     for run, (seconds, source) in zip(mine, per_run):
         state = run.status(FLAGS.output_dir)
@@ -216,8 +217,10 @@ def print_plan(runs, mine, costs, command):
         "of the same configuration where finished, else a FLOP model, scaled by "
         "the measured / modelled time of the finished runs it has, if any)."
     )
-    if mine:
-        print("First command:", " ".join(command))
+    to_train = [run for run in mine if run.name not in sources
+                and run.status(FLAGS.output_dir) != run_dir_lib.FINISHED]
+    if to_train:
+        print("First command:", " ".join(launcher.command(to_train[0])))
 
 
 def main(argv):
@@ -256,7 +259,7 @@ def main(argv):
         estimates=estimates,
     )
     if FLAGS.dry_run:
-        print_plan(runs, mine, costs, launcher.command(mine[0]) if mine else [])
+        print_plan(runs, mine, costs, launcher)
         return
     studies = write_study_files(runs, names, baseline)
     try:

@@ -163,7 +163,7 @@ class TrainingStream:
     a per-pass seed tensor cannot answer).
     """
 
-    def __init__(self, values, info, with_labels=False):
+    def __init__(self, values, info, with_labels=False, labels_path=None):
         from keras_gans import datasets
 
         self.fresh = values["fresh_samples"]
@@ -186,7 +186,8 @@ class TrainingStream:
         )
         self.examples, count = batched.unbatch(), int(batched.cardinality())
         if clusters:
-            self.examples = self._clustered(self.examples, clusters, values["seed"])
+            self.examples = self._clustered(self.examples, clusters, values["seed"],
+                                            labels_path)
         self.batch_size = values["batch_size"]
         if count < self.batch_size:
             raise ValueError(
@@ -198,20 +199,43 @@ class TrainingStream:
         self.buffer = min(count, max(1000, _SHUFFLE_BUFFER_BYTES // bytes_per_example))
         self.seed = values["seed"]
 
-    def _clustered(self, examples, clusters, seed):
-        """`(sample, cluster id)` pairs of `examples`; sets `class_prior`."""
+    def _clustered(self, examples, clusters, seed, labels_path=None):
+        """`(sample, cluster id)` pairs of `examples`; sets `class_prior`.
+
+        With `labels_path`, the ids are read from there when the file
+        exists (a resumed run) and written there when computed: k-means on
+        another host (another BLAS) may number or draw the clusters
+        differently, and a run must not change its labels halfway.
+        """
         import time
 
         import tensorflow as tf
 
         from keras_gans import datasets
+        from benchmarks.harness import run_dir as run_dir_lib
 
         start = time.time()
         samples = np.concatenate(list(examples.batch(4096).as_numpy_iterator()))
-        ids, self.class_prior = datasets.cluster_labels(samples, clusters, seed=seed)
-        print(f"Pseudo-labels: {len(samples)} training examples in {clusters} k-means "
-              f"clusters ({self.class_prior.min():.2%} to {self.class_prior.max():.2%} "
-              f"of them each; {time.time() - start:.1f} s).", flush=True)
+        if labels_path is not None and os.path.exists(labels_path):
+            ids = np.load(labels_path)
+            if ids.shape != (len(samples),) or ids.min() < 0 or ids.max() >= clusters:
+                raise ValueError(
+                    f"{labels_path} holds {ids.shape[0]} cluster ids in [{ids.min()}, "
+                    f"{ids.max()}], not {len(samples)} in [0, {clusters}): it is not this "
+                    "run's. Delete it to cluster the data again.")
+            self.class_prior = np.bincount(ids, minlength=clusters) / len(ids)
+            how = f"read from {os.path.basename(labels_path)}"
+        else:
+            ids, self.class_prior = datasets.cluster_labels(samples, clusters, seed=seed)
+            how = f"k-means, {time.time() - start:.1f} s"
+            if labels_path is not None:
+                def write(tmp):
+                    with open(tmp, "wb") as f:
+                        np.save(f, ids)
+                run_dir_lib.atomic_write(labels_path, write)
+        print(f"Pseudo-labels: {len(samples)} training examples in {clusters} clusters "
+              f"({self.class_prior.min():.2%} to {self.class_prior.max():.2%} of them "
+              f"each; {how}).", flush=True)
         return tf.data.Dataset.from_tensor_slices((samples, ids))
 
     def _one_pass(self, index):

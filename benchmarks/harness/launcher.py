@@ -353,7 +353,7 @@ class Launcher:
         self.runs, self.output_dir, self.parallel = list(runs), output_dir, parallel
         self.threads = threads or default_threads(parallel)
         self._asked_threads = threads
-        self._at_once = parallel  # Fewer once `run` knows fewer are left.
+        self._at_once = parallel  # Fewer once `settle` knows fewer are left.
         self._presence = None  # A `Presence` while `run` trains.
         self.run_timeout, self.python, self.echo = run_timeout, python, echo
         self.steps_per_execution = steps_per_execution
@@ -418,13 +418,7 @@ class Launcher:
             A list of `RunResult`, in plan order.
         """
         running = {}  # index -> (process, start time, pump thread, lock)
-        pending, copies = self._left()
-        # A lone run left to train (one seed added to a study, a resumed
-        # straggler) gets every core, not the 1/parallel share that 2 runs
-        # at a time would each get.
-        self._at_once = max(1, min(self.parallel, len(pending) - copies))
-        if not self._asked_threads:
-            self.threads = default_threads(self._at_once)
+        pending, copies = self.settle()
         try:
             with stop_on_sigterm(), Presence(self.output_dir, self._at_once) as presence:
                 self._presence = presence
@@ -514,6 +508,24 @@ class Launcher:
                 self._print(f"{spec.name}: finished by the other process.")
             return None
         return lock
+
+    def settle(self):
+        """Reads which runs are left (`_left`) and sets the runs at a time
+        (`at_once`) and the default threads from them; returns `(pending,
+        copies)`. A lone run left to train (one seed added to a study, a
+        resumed straggler) gets every core, not the 1/parallel share that 2
+        runs at a time would each get; runs to copy do not count."""
+        pending, copies = self._left()
+        self._at_once = max(1, min(self.parallel, len(pending) - copies))
+        if not self._asked_threads:
+            self.threads = default_threads(self._at_once)
+        return pending, copies
+
+    @property
+    def at_once(self):
+        """Runs trained at a time: `parallel`, or fewer once `settle` knows
+        fewer are left to train."""
+        return self._at_once
 
     def _left(self):
         """`(pending, copies)`: the indices of the runs not finished here, and

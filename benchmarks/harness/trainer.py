@@ -202,7 +202,9 @@ def train_run(values, run_dir, threads=0, verbose=2, steps_per_execution=1):
         run_dir, warn=lambda text: print(text, flush=True)
     )
     # Before the global seed is set (see build.TrainingStream).
-    stream = build.TrainingStream(values, info, with_labels=cls.needs_labels)
+    stream = build.TrainingStream(
+        values, info, with_labels=cls.needs_labels,
+        labels_path=os.path.join(run_dir, run_dir_lib.PSEUDO_LABELS_FILE))
     if stream.class_prior is not None:
         info.class_prior = tuple(stream.class_prior)
     steps = values["steps_per_epoch"] or stream.steps_per_pass

@@ -251,10 +251,17 @@ def test_cli_reuse_from_copies_a_shared_run_and_study_json_keeps_the_declared_or
     # Second study: its "more_d" is one's "d2" (the same flags): copied, not trained.
     args = [*base, "--study=two", "--variation=plain:g_steps=2", "--variation=more_d:d_steps=2",
             f"--reuse_from={os.path.join(out, 'one_ring')}"]
-    dry = _ablate(*args, "--dry_run", env=python_env)
+    dry = _ablate(*args, "--parallel=2", "--dry_run", env=python_env)
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "two_ring/more_d/seed_0 [fresh] copy of " + os.path.join(out, "one_ring", "d2",
                                                                      "seed_0") in dry.stdout
+    # One run left to train: the dry run says what the real start does (1 at
+    # a time, every core), and its first command is that run's, not the copy's.
+    assert "2 runs planned, 2 in shard 0 of 1, 1 at a time:" in dry.stdout
+    (first_command,) = [line for line in dry.stdout.splitlines()
+                        if line.startswith("First command:")]
+    assert os.path.join("two_ring", "plain", "seed_0") in first_command
+    assert "--threads=0" in first_command
     second = _ablate(*args, env=python_env)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "2 runs: 0 already finished, 1 to copy from --reuse_from, 1 to train" in second.stdout

@@ -948,6 +948,33 @@ def test_pseudo_labels_train_a_conditional_model_on_k_means_clusters(tiny_ring_a
                         lambda *args: built.append(build_model(*args)) or built[-1])
     summary = trainer.train_run(values, str(tmp_path), verbose=0)
     assert summary["epochs_completed"] == 1
+    np.testing.assert_array_equal(np.load(tmp_path / run_dir.PSEUDO_LABELS_FILE), pairs[1])
     (model,) = built
     assert model.num_classes == 8
     np.testing.assert_allclose(model.class_prior, stream.class_prior)
+
+
+def test_a_run_keeps_its_pseudo_labels_in_its_folder_and_a_resume_reads_them(
+        tiny_ring_args, tmp_path):
+    from benchmarks.harness import build
+
+    fv, _ = plan.resolve_run_flags(
+        tiny_ring_args + ["--model=conditional_gan", "--pseudo_labels=8", "--num_examples=512"],
+        "v")
+    values = fv.flag_values_dict()
+    info = build.data_info(values)
+    path = str(tmp_path / run_dir.PSEUDO_LABELS_FILE)
+    first = build.TrainingStream(values, info, with_labels=True, labels_path=path)
+    ids = np.load(path)
+    assert ids.shape == (512,) and ids.dtype == np.int32
+    # Another host's k-means might number the clusters otherwise: a resume
+    # trains on the file's ids, whatever clustering would give now.
+    np.save(path, (ids + 1) % 8)
+    resumed = build.TrainingStream(values, info, with_labels=True, labels_path=path)
+    pairs = list(resumed.examples.batch(512).as_numpy_iterator())[0]
+    np.testing.assert_array_equal(pairs[1], (ids + 1) % 8)
+    np.testing.assert_allclose(resumed.class_prior, np.roll(first.class_prior, 1))
+    # A file that cannot be this run's is refused, with the fix.
+    np.save(path, np.arange(512) % 9)
+    with pytest.raises(ValueError, match=r"not 512 in \[0, 8\).*Delete it"):
+        build.TrainingStream(values, info, with_labels=True, labels_path=path)
