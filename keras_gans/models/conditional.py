@@ -141,8 +141,8 @@ class ConditionalGAN(GAN):
 
         Args:
             n: Number of samples.
-            labels: None (random classes, drawn from `class_prior`), one class id for all, or
-                `n` class ids.
+            labels: None (random classes, drawn from `class_prior`), one
+                class id for all, or `n` class ids.
             seed: Int for a reproducible draw, None for the sampling stream.
             batch_size: Generator batch size.
 
