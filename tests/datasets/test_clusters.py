@@ -8,7 +8,7 @@ from keras_gans.datasets import clusters
 
 
 def _blobs(sizes=(50, 100, 150), dims=6, seed=0):
-    """Separated Gaussian blobs (centres 20 apart, std 1) and their blob ids."""
+    """Separated Gaussian blobs (centres 20 out on separate axes, std 1) and their ids."""
     rng = np.random.default_rng(seed)
     blob = np.repeat(np.arange(len(sizes)), sizes)
     centres = 20.0 * np.eye(len(sizes), dims)
