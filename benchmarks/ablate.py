@@ -189,7 +189,8 @@ def print_plan(runs, mine, costs, launcher):
     from benchmarks.harness import run_dir as run_dir_lib
 
     sources = copy_sources(mine)
-    launcher.settle()  # The runs at a time and threads the real start would use.
+    # The runs at a time and threads the real start would use, and what is left.
+    pending, _ = launcher.settle()
     if FLAGS.copy_only:  # Nothing trains: no cost to estimate.
         per_run, total = [(0.0, "")] * len(mine), 0.0
     else:
@@ -217,8 +218,7 @@ def print_plan(runs, mine, costs, launcher):
         "of the same configuration where finished, else a FLOP model, scaled by "
         "the measured / modelled time of the finished runs it has, if any)."
     )
-    to_train = [run for run in mine if run.name not in sources
-                and run.status(FLAGS.output_dir) != run_dir_lib.FINISHED]
+    to_train = [mine[index] for index in pending if mine[index].name not in sources]
     if to_train:
         print("First command:", " ".join(launcher.command(to_train[0])))
 
