@@ -74,6 +74,10 @@ def output_activation_for(values):
 def data_info(values):
     """A `DataInfo` for the run, without loading any data."""
     info = _dataset_info(values)
+    if values["pseudo_labels_method"] != "kmeans" and not values["pseudo_labels"]:
+        raise ValueError(f"--pseudo_labels_method={values['pseudo_labels_method']} says how "
+                         "to cluster, but --pseudo_labels is 0 (the dataset's labels): give "
+                         "--pseudo_labels=k or remove --pseudo_labels_method.")
     if values["pseudo_labels"]:
         check_pseudo_labels(values)
         info = dataclasses.replace(info, num_classes=values["pseudo_labels"])
@@ -187,7 +191,7 @@ class TrainingStream:
         self.examples, count = batched.unbatch(), int(batched.cardinality())
         if clusters:
             self.examples = self._clustered(self.examples, clusters, values["seed"],
-                                            labels_path)
+                                            labels_path, values["pseudo_labels_method"])
         self.batch_size = values["batch_size"]
         if count < self.batch_size:
             raise ValueError(
@@ -199,11 +203,11 @@ class TrainingStream:
         self.buffer = min(count, max(1000, _SHUFFLE_BUFFER_BYTES // bytes_per_example))
         self.seed = values["seed"]
 
-    def _clustered(self, examples, clusters, seed, labels_path=None):
+    def _clustered(self, examples, clusters, seed, labels_path=None, method="kmeans"):
         """`(sample, cluster id)` pairs of `examples`; sets `class_prior`.
 
         With `labels_path`, the ids are read from there when the file
-        exists (a resumed run) and written there when computed: k-means on
+        exists (a resumed run) and written there when computed: clustering on
         another host (another BLAS) may number or draw the clusters
         differently, and a run must not change its labels halfway.
         """
@@ -226,8 +230,9 @@ class TrainingStream:
             self.class_prior = np.bincount(ids, minlength=clusters) / len(ids)
             how = f"read from {os.path.basename(labels_path)}"
         else:
-            ids, self.class_prior = datasets.cluster_labels(samples, clusters, seed=seed)
-            how = f"k-means, {time.time() - start:.1f} s"
+            ids, self.class_prior = datasets.cluster_labels(samples, clusters, seed=seed,
+                                                            method=method)
+            how = f"{method}, {time.time() - start:.1f} s"
             if labels_path is not None:
                 def write(tmp):
                     with open(tmp, "wb") as f:

@@ -347,11 +347,14 @@ RUN_FLAGS = [
     # --- Variant-specific arguments (ignored by variants that lack them).
     Flag("num_classes", None, "Classes of conditional/ACGAN models (default: the dataset's).",
          kind="int", low=2),
-    Flag("pseudo_labels", 0, "Train a label-taking model (conditional_gan, acgan) on k-means "
+    Flag("pseudo_labels", 0, "Train a label-taking model (conditional_gan, acgan) on "
          "clusters of the training data instead of its labels: this many clusters of the "
-         "samples' 50 leading principal components, seeded by --seed; generated labels "
-         "follow the clusters' sizes (datasets.cluster_labels). 0: the dataset's labels.",
-         kind="int", low=0),
+         "samples' 50 leading principal components (--pseudo_labels_method), seeded by "
+         "--seed; generated labels follow the clusters' sizes (datasets.cluster_labels). "
+         "0: the dataset's labels.", kind="int", low=0),
+    Flag("pseudo_labels_method", "kmeans", "How --pseudo_labels clusters: kmeans (k-means++) "
+         "or spectral (k-means on the eigenvectors of the 10-nearest-neighbour graph: purer "
+         "clusters, slower).", choices=("kmeans", "spectral")),
     Flag("clip_value", 0.01, "WGAN weight clipping.", to="variant", low=0.0),
     Flag("n_critic", None, "WGAN/WGAN-GP critic updates per step (the presets' default: 5).",
          to="variant", kind="int", low=1),

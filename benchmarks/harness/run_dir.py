@@ -46,8 +46,8 @@ LOG_FILE = "log.txt"
 CHECKPOINT_DIR = "checkpoints"
 DAMAGED_DIR = "damaged"
 EXPORT_DIR = "generator"
-# The k-means cluster ids of --pseudo_labels, kept so that a resumed run
-# trains on the labels it started with (BLAS differs between hosts).
+# The cluster ids of --pseudo_labels, kept so that a resumed run trains on
+# the labels it started with (BLAS differs between hosts).
 PSEUDO_LABELS_FILE = "pseudo_labels.npy"
 # Two, so that a damaged newest checkpoint still leaves one to resume from.
 KEEP_CHECKPOINTS = 2

@@ -198,6 +198,8 @@ def _mnist_values(*args):
           "--steps_per_epoch=2"], "draws new points every step"),
         (["--model=acgan", "--dataset=celeb_a", "--pseudo_labels=5"], "does not fit"),
         (["--model=conditional_gan", "--pseudo_labels=5", "--num_classes=4"], "contradicts"),
+        (["--model=conditional_gan", "--pseudo_labels_method=spectral"],
+         "--pseudo_labels is 0"),
         (["--g_architecture=dcgan"], "dcgan is for images"),
         (["--d_init=not_an_initializer"], "not_an_initializer"),
         (["--g_output_activation=tanh"], "squashes samples"),

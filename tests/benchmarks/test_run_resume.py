@@ -954,6 +954,27 @@ def test_pseudo_labels_train_a_conditional_model_on_k_means_clusters(tiny_ring_a
     np.testing.assert_allclose(model.class_prior, stream.class_prior)
 
 
+def test_pseudo_labels_method_reaches_the_clustering(tiny_ring_args, monkeypatch):
+    """--pseudo_labels_method=spectral clusters the ring spectrally: the
+    stream's ids are those of `cluster_labels(method="spectral")` and the
+    call saw that method."""
+    from keras_gans import datasets
+    from benchmarks.harness import build
+
+    calls, cluster_labels = [], datasets.cluster_labels
+    monkeypatch.setattr(datasets, "cluster_labels",
+                        lambda *a, **k: calls.append(k) or cluster_labels(*a, **k))
+    fv, _ = plan.resolve_run_flags(
+        tiny_ring_args + ["--model=conditional_gan", "--pseudo_labels=8", "--num_examples=512",
+                          "--pseudo_labels_method=spectral"], "v")
+    values = fv.flag_values_dict()
+    stream = build.TrainingStream(values, build.data_info(values), with_labels=True)
+    points, ids = list(stream.examples.batch(512).as_numpy_iterator())[0]
+    assert [k["method"] for k in calls] == ["spectral"]
+    expected, _ = cluster_labels(points, 8, seed=values["seed"], method="spectral")
+    np.testing.assert_array_equal(ids, expected)
+
+
 def test_a_run_keeps_its_pseudo_labels_in_its_folder_and_a_resume_reads_them(
         tiny_ring_args, tmp_path):
     from benchmarks.harness import build

@@ -1,4 +1,4 @@
-"""k-means cluster ids as labels (`datasets.cluster_labels`)."""
+"""Cluster ids as labels (`datasets.cluster_labels`): k-means and spectral."""
 
 import numpy as np
 import pytest
@@ -60,12 +60,68 @@ def test_principal_components_keep_the_directions_of_largest_variance():
     np.testing.assert_allclose(projected.var(axis=0), [100, 25], rtol=0.1)
 
 
-@pytest.mark.parametrize("samples, k, match", [
-    (np.zeros((10, 3)), 11, "more than the 10 samples"),
-    (np.zeros((10, 3)), 1, "num_clusters"),
-    (np.zeros(10), 2, r"array \(n, ...\)"),
-    (np.full((10, 3), np.nan), 2, "NaN"),
+def _rings(seed=0):
+    """Two concentric noisy circles (radii 1 and 5, 200 points each) and their ids."""
+    rng = np.random.default_rng(seed)
+    ring = np.repeat([0, 1], 200)
+    angle = rng.uniform(0, 2 * np.pi, 400)
+    radius = np.where(ring == 0, 1.0, 5.0) + rng.normal(scale=0.05, size=400)
+    return np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1), ring
+
+
+def _purity(ids, truth):
+    """Share of the samples that carry their cluster's majority truth."""
+    return sum(np.bincount(truth[ids == c]).max() for c in np.unique(ids)) / len(truth)
+
+
+def test_spectral_clusters_follow_the_neighbour_graph_where_k_means_cuts_across():
+    # k-means' clusters are convex cells: two of them split the plane by a
+    # line, each taking an arc of both circles. The nearest-neighbour graph
+    # has no edge between circles 4 apart, so its two leading eigenvectors
+    # are the circles themselves.
+    samples, ring = _rings()
+    kmeans, _ = datasets.cluster_labels(samples, 2, seed=0)
+    spectral, prior = datasets.cluster_labels(samples, 2, seed=0, method="spectral")
+    assert _purity(kmeans, ring) < 0.75
+    assert len(np.unique(spectral[ring == 0])) == len(np.unique(spectral[ring == 1])) == 1
+    assert spectral[0] != spectral[-1]
+    np.testing.assert_allclose(prior, [0.5, 0.5])
+
+
+def test_spectral_ids_depend_on_the_seed_only():
+    rng = np.random.default_rng(1)
+    samples = rng.normal(size=(300, 5))
+    a, _ = datasets.cluster_labels(samples, 4, seed=3, method="spectral")
+    b, _ = datasets.cluster_labels(samples, 4, seed=3, method="spectral")
+    np.testing.assert_array_equal(a, b)
+    assert len(np.unique(a)) == 4
+
+
+def test_nearest_neighbours_are_exact_across_distance_blocks(monkeypatch):
+    import scipy.spatial
+
+    rng = np.random.default_rng(2)
+    features = rng.normal(size=(97, 4))
+    # Blocks of 3 rows (the last one short) instead of thousands.
+    monkeypatch.setattr(clusters, "_DISTANCE_BLOCK_VALUES", 3 * 97)
+    found = clusters.nearest_neighbours(features, 5)
+    assert found.shape == (97, 5)
+    distances = scipy.spatial.distance.cdist(features, features)
+    np.fill_diagonal(distances, np.inf)  # A row is not its own neighbour.
+    expected = np.sort(np.argsort(distances, axis=1)[:, :5], axis=1)
+    np.testing.assert_array_equal(np.sort(found, axis=1), expected)
+
+
+@pytest.mark.parametrize("samples, k, kwargs, match", [
+    (np.zeros((10, 3)), 11, {}, "more than the 10 samples"),
+    (np.zeros((10, 3)), 1, {}, "num_clusters"),
+    (np.zeros(10), 2, {}, r"array \(n, ...\)"),
+    (np.full((10, 3), np.nan), 2, {}, "NaN"),
+    (np.zeros((10, 3)), 2, {"method": "dbscan"}, r"`method`='dbscan' is not one of"),
+    (np.zeros((10, 3)), 2, {"method": "spectral", "neighbours": 0}, "neighbours"),
+    (np.zeros((10, 3)), 2, {"method": "spectral", "neighbours": 10},
+     r"fewer `neighbours` \(10\) and `num_clusters` \(2\) than samples \(10\)"),
 ])
-def test_bad_arguments_are_refused_with_the_fix(samples, k, match):
+def test_bad_arguments_are_refused_with_the_fix(samples, k, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        datasets.cluster_labels(samples, k)
+        datasets.cluster_labels(samples, k, **kwargs)
