@@ -181,5 +181,10 @@ def cluster_labels(samples, num_clusters, seed=0, iterations=20, method="kmeans"
         features, num_clusters, iter=iterations, minit="++",
         seed=np.random.default_rng(seed), missing="warn")
     ids = ids.astype(np.int32)
-    prior = np.bincount(ids, minlength=num_clusters) / len(ids)
-    return ids, prior
+    return ids, cluster_shares(ids, num_clusters)
+
+
+def cluster_shares(ids, num_clusters):
+    """The float64 fraction of `ids` in each of `num_clusters` clusters (0 for
+    an empty one): the `class_prior` of a model trained on those ids."""
+    return np.bincount(ids, minlength=num_clusters) / len(ids)
