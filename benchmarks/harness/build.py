@@ -216,7 +216,6 @@ class TrainingStream:
         import tensorflow as tf
 
         from keras_gans import datasets
-        from keras_gans.datasets import clusters as clusters_lib
         from benchmarks.harness import run_dir as run_dir_lib
 
         start = time.time()
@@ -228,7 +227,7 @@ class TrainingStream:
                     f"{labels_path} holds {ids.shape[0]} cluster ids in [{ids.min()}, "
                     f"{ids.max()}], not {len(samples)} in [0, {clusters}): it is not this "
                     "run's. Delete it to cluster the data again.")
-            self.class_prior = clusters_lib.cluster_shares(ids, clusters)
+            self.class_prior = datasets.cluster_shares(ids, clusters)
             how = f"read from {os.path.basename(labels_path)}"
         else:
             ids, self.class_prior = datasets.cluster_labels(samples, clusters, seed=seed,
