@@ -1,6 +1,7 @@
 """Datasets as batched `tf.data` pipelines in the generator's value range."""
 
 from keras_gans.datasets.clusters import cluster_labels
+from keras_gans.datasets.clusters import cluster_purity
 from keras_gans.datasets.clusters import cluster_shares
 from keras_gans.datasets.images import DatasetNotFoundError
 from keras_gans.datasets.loader import DATASET_NAMES
@@ -17,6 +18,7 @@ from keras_gans.datasets.synthetic import stream_mixture
 
 __all__ = [
     "cluster_labels",
+    "cluster_purity",
     "cluster_shares",
     "DATA_DIR_ENV",
     "DATASET_NAMES",

@@ -188,3 +188,28 @@ def cluster_shares(ids, num_clusters):
     """The float64 fraction of `ids` in each of `num_clusters` clusters (0 for
     an empty one): the `class_prior` of a model trained on those ids."""
     return np.bincount(ids, minlength=num_clusters) / len(ids)
+
+
+def cluster_purity(ids, labels):
+    """The share of samples whose label is their cluster's most common one.
+
+    1.0 when every cluster holds one label only (however many clusters a
+    label is split over); a diagnostic of how well clusters stand in for
+    labels, computed with labels the model never reads.
+
+    Args:
+        ids: Int cluster ids `(n,)`, each >= 0.
+        labels: Int labels `(n,)` of the same samples, each >= 0.
+    """
+    ids, labels = np.asarray(ids), np.asarray(labels)
+    if ids.ndim != 1 or ids.shape != labels.shape or len(ids) == 0:
+        raise ValueError(f"`ids` {ids.shape} and `labels` {labels.shape} must be two "
+                         "non-empty (n,) arrays of the same samples.")
+    for name, values in (("ids", ids), ("labels", labels)):
+        if not np.issubdtype(values.dtype, np.integer) or values.min() < 0:
+            raise ValueError(f"`{name}` must be non-negative integers; got "
+                             f"{values.dtype} with minimum {values.min()}.")
+    # Counts of each (cluster, label) pair; each cluster keeps its largest.
+    table = np.zeros((ids.max() + 1, labels.max() + 1), np.int64)
+    np.add.at(table, (ids, labels), 1)
+    return float(table.max(axis=1).sum() / len(ids))

@@ -69,9 +69,26 @@ def _rings(seed=0):
     return np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1), ring
 
 
-def _purity(ids, truth):
-    """Share of the samples that carry their cluster's majority truth."""
-    return sum(np.bincount(truth[ids == c]).max() for c in np.unique(ids)) / len(truth)
+def test_purity_is_the_share_of_samples_carrying_their_clusters_majority_label():
+    # Cluster 0 holds labels 3, 3, 1 (majority 2 of 3), cluster 1 holds 1, 1,
+    # cluster 2 holds 0: 5 of the 6 samples carry their cluster's majority.
+    ids, labels = np.array([0, 0, 0, 1, 1, 2]), np.array([3, 3, 1, 1, 1, 0])
+    assert datasets.cluster_purity(ids, labels) == pytest.approx(5 / 6)
+    # A label split over clusters costs nothing; clusters mixing labels do.
+    assert datasets.cluster_purity([0, 1, 2, 3], [0, 0, 1, 1]) == 1.0
+    assert datasets.cluster_purity([0, 0, 0, 0], [0, 0, 1, 1]) == 0.5
+
+
+@pytest.mark.parametrize("ids, labels, match", [
+    ([0, 1], [0, 1, 1], r"`ids` \(2,\) and `labels` \(3,\)"),
+    ([], [], "non-empty"),
+    ([0, -1], [0, 1], "`ids` must be non-negative integers"),
+    ([0, 1], [0.0, 1.0], "`labels` must be non-negative integers; got float64"),
+])
+def test_purity_refuses_arrays_that_are_not_ids_and_labels_of_the_same_samples(
+        ids, labels, match):
+    with pytest.raises(ValueError, match=match):
+        datasets.cluster_purity(ids, labels)
 
 
 def test_spectral_clusters_follow_the_neighbour_graph_where_k_means_cuts_across():
@@ -82,7 +99,7 @@ def test_spectral_clusters_follow_the_neighbour_graph_where_k_means_cuts_across(
     samples, ring = _rings()
     kmeans, _ = datasets.cluster_labels(samples, 2, seed=0)
     spectral, prior = datasets.cluster_labels(samples, 2, seed=0, method="spectral")
-    assert _purity(kmeans, ring) < 0.75
+    assert datasets.cluster_purity(kmeans, ring) < 0.75
     assert len(np.unique(spectral[ring == 0])) == len(np.unique(spectral[ring == 1])) == 1
     assert spectral[0] != spectral[-1]
     np.testing.assert_allclose(prior, [0.5, 0.5])
