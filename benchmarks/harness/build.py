@@ -183,15 +183,21 @@ class TrainingStream:
             extra = dict(value_range=info.value_range, data_dir=values["data_dir"],
                          image_size=values["image_size"])
         clusters = values["pseudo_labels"]
+        # Clustering loads the dataset's labels where it has some, for the
+        # clusters' purity alone (`_clustered`); the model never sees them.
+        labelled = (with_labels and not clusters) or bool(
+            clusters and _dataset_info(values).num_classes)
         batched = datasets.load(
-            info.name, batch_size=1, with_labels=with_labels and not clusters, shuffle=False,
+            info.name, batch_size=1, with_labels=labelled, shuffle=False,
             seed=values["seed"], num_examples=values["num_examples"], drop_remainder=False,
             **extra,
         )
         self.examples, count = batched.unbatch(), int(batched.cardinality())
+        self.pseudo_labels = None
         if clusters:
             self.examples = self._clustered(self.examples, clusters, values["seed"],
-                                            labels_path, values["pseudo_labels_method"])
+                                            labels_path, values["pseudo_labels_method"],
+                                            labelled)
         self.batch_size = values["batch_size"]
         if count < self.batch_size:
             raise ValueError(
@@ -203,13 +209,22 @@ class TrainingStream:
         self.buffer = min(count, max(1000, _SHUFFLE_BUFFER_BYTES // bytes_per_example))
         self.seed = values["seed"]
 
-    def _clustered(self, examples, clusters, seed, labels_path=None, method="kmeans"):
-        """`(sample, cluster id)` pairs of `examples`; sets `class_prior`.
+    def _clustered(self, examples, clusters, seed, labels_path=None, method="kmeans",
+                   labelled=False):
+        """`(sample, cluster id)` pairs of `examples`; sets `class_prior` and
+        `pseudo_labels`.
 
         With `labels_path`, the ids are read from there when the file
         exists (a resumed run) and written there when computed: clustering on
         another host (another BLAS) may number or draw the clusters
         differently, and a run must not change its labels halfway.
+
+        `pseudo_labels` (also written beside the ids, as
+        `PSEUDO_LABELS_INFO_FILE`) records the method, the seconds that
+        reading and clustering the data took, which count against a run's
+        time as much as training does (`report.py` adds them to its
+        time-to-target), and, where `examples` are labelled `(sample,
+        label)` pairs, the clusters' purity against those labels.
         """
         import time
 
@@ -219,7 +234,11 @@ class TrainingStream:
         from benchmarks.harness import run_dir as run_dir_lib
 
         start = time.time()
-        samples = np.concatenate(list(examples.batch(4096).as_numpy_iterator()))
+        batches = list(examples.batch(4096).as_numpy_iterator())
+        samples = np.concatenate([b[0] if labelled else b for b in batches])
+        truth = np.concatenate([b[1] for b in batches]) if labelled else None
+        info_path = labels_path and os.path.join(os.path.dirname(labels_path),
+                                                 run_dir_lib.PSEUDO_LABELS_INFO_FILE)
         if labels_path is not None and os.path.exists(labels_path):
             ids = np.load(labels_path)
             if ids.shape != (len(samples),) or ids.min() < 0 or ids.max() >= clusters:
@@ -229,18 +248,29 @@ class TrainingStream:
                     "run's. Delete it to cluster the data again.")
             self.class_prior = datasets.cluster_shares(ids, clusters)
             how = f"read from {os.path.basename(labels_path)}"
+            # A run stopped between writing the ids and their record lost the
+            # clustering time: `seconds` None says so.
+            seconds = (run_dir_lib.read_json(info_path)["seconds"]
+                       if os.path.exists(info_path) else None)
         else:
             ids, self.class_prior = datasets.cluster_labels(samples, clusters, seed=seed,
                                                             method=method)
-            how = f"{method}, {time.time() - start:.1f} s"
+            seconds = round(time.time() - start, 1)
+            how = f"{method}, {seconds:.1f} s"
             if labels_path is not None:
                 def write(tmp):
                     with open(tmp, "wb") as f:
                         np.save(f, ids)
                 run_dir_lib.atomic_write(labels_path, write)
+        purity = None if truth is None else datasets.cluster_purity(ids, truth)
+        self.pseudo_labels = {"method": method, "clusters": clusters, "seconds": seconds,
+                              "purity": purity}
+        if info_path is not None:
+            run_dir_lib.write_json(info_path, self.pseudo_labels)
         print(f"Pseudo-labels: {len(samples)} training examples in {clusters} clusters "
               f"({self.class_prior.min():.2%} to {self.class_prior.max():.2%} of them "
-              f"each; {how}).", flush=True)
+              f"each; {how}" + ("" if purity is None else f"; {purity:.1%} pure") + ").",
+              flush=True)
         return tf.data.Dataset.from_tensor_slices((samples, ids))
 
     def _one_pass(self, index):

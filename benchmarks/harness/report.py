@@ -176,6 +176,13 @@ class Study:
             self._records[variation, seed] = run_dir_lib.read_jsonl(path)
         return self._records[variation, seed]
 
+    def clustering(self, variation, seed):
+        """The run's `--pseudo_labels` record (`PSEUDO_LABELS_INFO_FILE`:
+        method, seconds, purity), or `None` for a run without one."""
+        path = os.path.join(self.directory, variation, f"seed_{seed}",
+                            run_dir_lib.PSEUDO_LABELS_INFO_FILE)
+        return run_dir_lib.read_json(path) if os.path.exists(path) else None
+
     def values(self, variation, metric, minutes=None):
         """Dict seed -> scaled metric value of one variation: its final value,
         or with `minutes` its value at the last evaluation within that much
@@ -535,17 +542,43 @@ def _target_header(conditions):
 
 def _target_cell(study, variation, conditions):
     """`2/2 seeds: 12.4, 13.0 min`: training minutes (evaluations included)
-    of each seed's first evaluation meeting every condition."""
+    of each seed's first evaluation meeting every condition, plus the
+    minutes its `--pseudo_labels` clustering took before training (the
+    method's cost as much as training is; the cell says so, or that a
+    run's clustering time was not recorded)."""
     seeds = sorted(study.runs[variation])
-    minutes = []
+    minutes, clustered, unrecorded = [], False, False
     for seed in seeds:
         record = first_meeting(study.records(variation, seed), conditions)
-        if record is not None and "elapsed_s" in record:
-            minutes.append(record["elapsed_s"] / 60.0)
+        if record is None or "elapsed_s" not in record:
+            continue
+        clustering = study.clustering(variation, seed)
+        seconds = clustering and clustering["seconds"]
+        clustered |= clustering is not None
+        unrecorded |= clustering is not None and seconds is None
+        minutes.append((record["elapsed_s"] + (seconds or 0.0)) / 60.0)
     text = f"{len(minutes)}/{len(seeds)} seeds"
     if minutes:
         text += ": " + ", ".join(f"{m:.1f}" for m in minutes) + " min"
+    if unrecorded:
+        text += ", training only (a seed's clustering time was not recorded)"
+    elif clustered:
+        text += ", clustering included"
     return text
+
+
+def _clustering_cells(study, variation):
+    """The purity (%) and seconds of a variation's `--pseudo_labels`
+    clusters, mean ± std over the seeds that recorded them (`""` for a
+    variation without)."""
+    records = [r for r in (study.clustering(variation, seed)
+                           for seed in sorted(study.runs[variation])) if r is not None]
+    if not records:
+        return ["", ""]
+    purity = [100.0 * r["purity"] for r in records if r.get("purity") is not None]
+    seconds = [r["seconds"] for r in records if r.get("seconds") is not None]
+    return [_mean_std(stats.describe(purity), 1) if purity else "-",
+            _mean_std(stats.describe(seconds), 0) if seconds else "-"]
 
 
 def csv_report(study):
@@ -661,7 +694,7 @@ def parse_minutes(text):
 
 
 def readme_table(study, metrics=None, interval=False, variations=None, published=False,
-                 target=None, at_minutes=None):
+                 target=None, at_minutes=None, clusters=False):
     """A compact Markdown table for the README: mean ± std per variation and
     the first metric's difference from the baseline (with `interval`, its
     95% t-interval too).
@@ -678,6 +711,10 @@ def readme_table(study, metrics=None, interval=False, variations=None, published
     then is left out), and two last columns give each seed's generator
     steps by then and the devices the runs trained on, since minutes on
     different hosts are not the same compute.
+
+    `clusters` adds two columns for `--pseudo_labels` runs: the clusters'
+    purity against the dataset's labels (%) and the seconds clustering
+    took.
     """
     metrics = _block_choice(study, "metric", metrics, study.metrics)
     variations = _block_choice(study, "variation", variations, study.variations)
@@ -697,6 +734,8 @@ def readme_table(study, metrics=None, interval=False, variations=None, published
         header.append(_target_header(conditions))
     if minutes is not None:
         header += [f"steps by {minutes:g} min", "device"]
+    if clusters:
+        header += ["cluster purity (%)", "clustering (s)"]
     digits = stats.metric_info(metrics[0]).digits
     body = []
     for v in variations:
@@ -706,16 +745,18 @@ def readme_table(study, metrics=None, interval=False, variations=None, published
         body.append([v, str(study.describe(v, metrics[0], minutes).n)] + cells + [diff]
                     + ([_target_cell(study, v, conditions)] if conditions else [])
                     + ([_steps_cell(study, v, metrics[0], minutes), _device_cell(study, v)]
-                       if minutes is not None else []))
+                       if minutes is not None else [])
+                    + (_clustering_cells(study, v) if clusters else []))
     if published:
         rows, _ = _published_cells(study, metrics)
         body += [[f"{model} (published, {source})", "-"] + cells + [""]
-                 + ([""] if conditions else [])
+                 + ([""] if conditions else []) + (["", ""] if clusters else [])
                  for model, source, cells in rows]
     return "\n".join(_markdown_table(header, body)) + "\n"
 
 
-_BLOCK_OPTIONS = {"metrics", "variations", "interval", "published", "target", "at_minutes"}
+_BLOCK_OPTIONS = {"metrics", "variations", "interval", "published", "target", "at_minutes",
+                  "clusters"}
 
 
 _VERDICT_BLOCK = re.compile(
@@ -816,11 +857,13 @@ def update_readme(text, results_dir, changed=None):
 
     A block is `<!-- results:STUDY [metrics=a,b] [variations=x,y]
     [interval=true] [published=true] [target=is>=9.5,fid<=5.2]
-    [at_minutes=26] -->` ... `<!-- /results:STUDY -->`; its content becomes
-    `readme_table` of `results_dir/STUDY` (`interval=true`: the difference
-    with its 95% interval; `published=true`: the papers' rows under the
-    study's; `target=`: when each seed first met those conditions;
-    `at_minutes=`: the values at that training time, not the final ones).
+    [at_minutes=26] [clusters=true] -->` ... `<!-- /results:STUDY -->`; its
+    content becomes `readme_table` of `results_dir/STUDY` (`interval=true`:
+    the difference with its 95% interval; `published=true`: the papers' rows
+    under the study's; `target=`: when each seed first met those
+    conditions; `at_minutes=`: the values at that training time, not the
+    final ones; `clusters=true`: the purity and time of `--pseudo_labels`
+    clusters).
     A study may have several blocks (e.g. one at the end, one at equal
     minutes). An unknown option is refused. A `<!--
     verdicts:NAME studies=a,b datasets=x,y metric=m -->` ... `<!--
@@ -851,7 +894,8 @@ def update_readme(text, results_dir, changed=None):
         return note(match, readme_table(
             study, listed["metrics"], interval=options.get("interval") == "true",
             variations=listed["variations"], published=options.get("published") == "true",
-            target=options.get("target"), at_minutes=options.get("at_minutes")))
+            target=options.get("target"), at_minutes=options.get("at_minutes"),
+            clusters=options.get("clusters") == "true"))
 
     text = run_dir_lib.replace_blocks(text, _BLOCK, replace, required=False)
 

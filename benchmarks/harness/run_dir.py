@@ -49,6 +49,9 @@ EXPORT_DIR = "generator"
 # The cluster ids of --pseudo_labels, kept so that a resumed run trains on
 # the labels it started with (BLAS differs between hosts).
 PSEUDO_LABELS_FILE = "pseudo_labels.npy"
+# What making them cost and how well they match the dataset's labels
+# (`build.TrainingStream`); small, so committed with a study's results.
+PSEUDO_LABELS_INFO_FILE = "pseudo_labels.json"
 # Two, so that a damaged newest checkpoint still leaves one to resume from.
 KEEP_CHECKPOINTS = 2
 

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from benchmarks.harness import report as reporting
+from benchmarks.harness import run_dir
 from benchmarks.harness import stats
 
 # Student t quantile t_{0.975, 2} (tables: 4.303).
@@ -674,6 +675,41 @@ def test_readme_target_column_gives_each_seeds_first_evaluation_meeting_every_co
         reporting.update_readme(text.replace("is>=9.5,fid<=5.2", "is>9.5"), str(tmp_path))
     with pytest.raises(ValueError, match=r"no target metric \['kid'\]"):
         reporting.update_readme(text.replace("fid<=5.2", "kid<=1"), str(tmp_path))
+
+
+def test_readme_target_column_counts_the_clustering_and_clusters_true_shows_it(tmp_path):
+    directory = str(tmp_path / "clustered")
+    # Both variations first meet IS >= 9.5 after 300 s of training. The
+    # pseudo-label seeds clustered for 60 and 30 s first (purity 95% and
+    # 90%): 6.0 and 5.5 minutes in all.
+    runs = {("baseline", 0): None, ("pseudo", 0): (60.0, 0.95), ("pseudo", 1): (30.0, 0.90)}
+    for (variation, seed), clustering in runs.items():
+        run = os.path.join(directory, variation, f"seed_{seed}")
+        os.makedirs(run)
+        with open(os.path.join(run, "metrics.jsonl"), "w") as f:
+            f.write(json.dumps({"epoch": 1, "elapsed_s": 300, "is": 9.6}) + "\n")
+        with open(os.path.join(run, "summary.json"), "w") as f:
+            json.dump({"seed": seed, "dataset": "mnist", "final": {"is": 9.6}}, f)
+        if clustering:
+            with open(os.path.join(run, run_dir.PSEUDO_LABELS_INFO_FILE), "w") as f:
+                json.dump({"method": "spectral", "clusters": 50, "seconds": clustering[0],
+                           "purity": clustering[1]}, f)
+    text = ("<!-- results:clustered metrics=is target=is>=9.5 clusters=true -->\n"
+            "old\n<!-- /results:clustered -->\n")
+    header, _, baseline, pseudo = reporting.update_readme(text, str(tmp_path))[0].splitlines()[1:5]
+    assert header.endswith("| first met: classifier IS ≥ 9.5 | cluster purity (%) | "
+                           "clustering (s) |")
+    assert baseline.endswith("| 1/1 seeds: 5.0 min |  |  |")
+    assert pseudo.endswith("| 2/2 seeds: 6.0, 5.5 min, clustering included | 92.5 ± 3.5 | "
+                           "45 ± 21 |")
+    # A seed whose clustering time was lost: its minutes are training only,
+    # and the cell says so rather than pass them off as the whole cost.
+    path = os.path.join(directory, "pseudo", "seed_1", run_dir.PSEUDO_LABELS_INFO_FILE)
+    with open(path, "w") as f:
+        json.dump({"method": "spectral", "clusters": 50, "seconds": None, "purity": None}, f)
+    pseudo = reporting.update_readme(text, str(tmp_path))[0].splitlines()[4]
+    assert pseudo.endswith("| 2/2 seeds: 6.0, 5.0 min, training only (a seed's clustering "
+                           "time was not recorded) | 95.0 | 60 |")
 
 
 def test_readme_block_at_minutes_compares_each_seed_at_equal_training_time(tmp_path):

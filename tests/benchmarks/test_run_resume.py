@@ -940,6 +940,10 @@ def test_pseudo_labels_train_a_conditional_model_on_k_means_clusters(tiny_ring_a
     assert all(len(np.unique(pairs[1][components == c])) == 1 for c in range(8))
     assert len(np.unique(pairs[1])) == 8
     np.testing.assert_allclose(stream.class_prior, np.bincount(pairs[1]) / 512)
+    # The record of the clustering: one cluster per component is pure.
+    record = dict(stream.pseudo_labels)
+    assert 0.0 <= record.pop("seconds") < 30.0  # 512 points: well under a second.
+    assert record == {"method": "kmeans", "clusters": 8, "purity": 1.0}
     batch_points, batch_ids = next(iter(stream.from_step(0)))
     assert batch_points.shape == (64, 2) and batch_ids.shape == (64,)
 
@@ -949,6 +953,9 @@ def test_pseudo_labels_train_a_conditional_model_on_k_means_clusters(tiny_ring_a
     summary = trainer.train_run(values, str(tmp_path), verbose=0)
     assert summary["epochs_completed"] == 1
     np.testing.assert_array_equal(np.load(tmp_path / run_dir.PSEUDO_LABELS_FILE), pairs[1])
+    record = run_dir.read_json(str(tmp_path / run_dir.PSEUDO_LABELS_INFO_FILE))
+    assert {k: v for k, v in record.items() if k != "seconds"} == {
+        "method": "kmeans", "clusters": 8, "purity": 1.0}
     (model,) = built
     assert model.num_classes == 8
     np.testing.assert_allclose(model.class_prior, stream.class_prior)
@@ -995,6 +1002,18 @@ def test_a_run_keeps_its_pseudo_labels_in_its_folder_and_a_resume_reads_them(
     pairs = list(resumed.examples.batch(512).as_numpy_iterator())[0]
     np.testing.assert_array_equal(pairs[1], (ids + 1) % 8)
     np.testing.assert_allclose(resumed.class_prior, np.roll(first.class_prior, 1))
+    # The clustering's time is the first run's, kept through the resume.
+    info_path = str(tmp_path / run_dir.PSEUDO_LABELS_INFO_FILE)
+    assert run_dir.read_json(info_path) == first.pseudo_labels
+    run_dir.write_json(info_path, {**first.pseudo_labels, "seconds": 57.8})
+    resumed = build.TrainingStream(values, info, with_labels=True, labels_path=path)
+    assert resumed.pseudo_labels["seconds"] == 57.8
+    assert run_dir.read_json(info_path)["seconds"] == 57.8
+    # Without the record (a run stopped between the two writes) it is unknown.
+    os.remove(info_path)
+    resumed = build.TrainingStream(values, info, with_labels=True, labels_path=path)
+    assert resumed.pseudo_labels["seconds"] is None
+    assert run_dir.read_json(info_path)["seconds"] is None
     # A file that cannot be this run's is refused, with the fix.
     np.save(path, np.arange(512) % 9)
     with pytest.raises(ValueError, match=r"not 512 in \[0, 8\).*Delete it"):
