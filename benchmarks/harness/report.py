@@ -544,8 +544,8 @@ def _target_cell(study, variation, conditions):
     """`2/2 seeds: 12.4, 13.0 min`: training minutes (evaluations included)
     of each seed's first evaluation meeting every condition, plus the
     minutes its `--pseudo_labels` clustering took before training (the
-    method's cost as much as training is; the cell says so, or that a
-    run's clustering time was not recorded)."""
+    method's cost as much as training is; the cell says so, or that some
+    seed's clustering time was not recorded)."""
     seeds = sorted(study.runs[variation])
     minutes, clustered, unrecorded = [], False, False
     for seed in seeds:
@@ -561,7 +561,7 @@ def _target_cell(study, variation, conditions):
     if minutes:
         text += ": " + ", ".join(f"{m:.1f}" for m in minutes) + " min"
     if unrecorded:
-        text += ", training only (a seed's clustering time was not recorded)"
+        text += ", clustering included where recorded (not for every seed)"
     elif clustered:
         text += ", clustering included"
     return text

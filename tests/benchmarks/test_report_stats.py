@@ -708,8 +708,8 @@ def test_readme_target_column_counts_the_clustering_and_clusters_true_shows_it(t
     with open(path, "w") as f:
         json.dump({"method": "spectral", "clusters": 50, "seconds": None, "purity": None}, f)
     pseudo = reporting.update_readme(text, str(tmp_path))[0].splitlines()[4]
-    assert pseudo.endswith("| 2/2 seeds: 6.0, 5.0 min, training only (a seed's clustering "
-                           "time was not recorded) | 95.0 | 60 |")
+    assert pseudo.endswith("| 2/2 seeds: 6.0, 5.0 min, clustering included where recorded "
+                           "(not for every seed) | 95.0 | 60 |")
 
 
 def test_readme_block_at_minutes_compares_each_seed_at_equal_training_time(tmp_path):
